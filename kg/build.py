@@ -1,0 +1,65 @@
+"""The build pipeline: source directory → checked corpus → RDF + property graph → store."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg import __version__
+from kg.errors import KgError
+from kg.graph import build_rdf, canonical_ntriples
+from kg.loaders.corpus import load_corpus
+from kg.ontology import ONTOLOGY_DIR, load_ontology, ontology_files
+from kg.projection import project
+from kg.store import save
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote and what it holds."""
+
+    path: Path
+    manifest: dict[str, Any]
+
+
+def build(source: Path, data_dir: Path, *, validate: bool = True) -> BuildResult:
+    """Build, validate and persist the graph of ``source``; the old store stays on failure."""
+    ontology = load_ontology(ONTOLOGY_DIR)
+    corpus = load_corpus(source, ontology)
+    graph = build_rdf(corpus, ontology)
+    conforms: bool | None = None
+    if validate:
+        from kg.validation import validate_graph
+
+        report = validate_graph(graph)
+        conforms = report.conforms
+        if not report.conforms:
+            first = report.results[0]
+            raise KgError(
+                f"graph does not conform to the SHACL shapes ({len(report.results)} violations; "
+                f"first: {first.focus}: {first.message})", where=str(source),
+                hint="fix the annotations, or build with --no-validate and run `kg validate`")
+    ntriples = canonical_ntriples(graph)
+    projection = project(corpus, ontology)
+    manifest = {
+        "kg_version": __version__,
+        "source": str(source),
+        "triples": ntriples.count("\n"),
+        "shacl_conforms": conforms,
+        "inputs": _input_digests(source),
+        "ontology": {p.name: _sha256(p) for p in ontology_files(ONTOLOGY_DIR)},
+    }
+    path = save(data_dir, ntriples=ntriples, projection=projection, manifest=manifest)
+    return BuildResult(path, manifest)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _input_digests(source: Path) -> dict[str, str]:
+    files = sorted(p for sub in ("documents", "annotations") for p in (source / sub).glob("*")
+                   if p.is_file())
+    return {str(p.relative_to(source)): _sha256(p) for p in files}

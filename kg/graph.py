@@ -1,0 +1,162 @@
+"""The only code that turns a checked :class:`Corpus` into RDF (ontology-conformant, no blank nodes)."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import TYPE_CHECKING, Iterable
+
+from kg.model import Corpus, Entity, Passage, Relation
+from kg.ontology import DCTERMS, EXTERNAL_RELATIONS, ID, IKG, SKOS, XSD, Ontology
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+PROV = "http://www.w3.org/ns/prov#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+CONCEPT_SCHEMES = {"Dimension": "DimensionScheme", "InnovationType": "InnovationTypeScheme"}
+PREFIXES = {"ikg": IKG, "id": ID, "skos": SKOS, "prov": PROV, "dcterms": DCTERMS,
+            "cito": "http://purl.org/spar/cito/", "xsd": XSD}
+
+
+def assertion_id(subject: str, predicate: str, obj: str) -> str:
+    """A stable id for the reified statement ``subject predicate object``."""
+    digest = hashlib.sha256(f"{subject}|{predicate}|{obj}".encode()).hexdigest()[:16]
+    return f"assertion/{digest}"
+
+
+def build_rdf(corpus: Corpus, ontology: Ontology) -> "Graph":
+    """The RDF graph of a corpus: documents, structure, passages, entities and assertions."""
+    from rdflib import Graph, Literal, URIRef
+
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    add = graph.add
+
+    def node(ident: str) -> URIRef:
+        return URIRef(ID + ident)
+
+    def ikg(name: str) -> URIRef:
+        return URIRef(IKG + name)
+
+    a = URIRef(RDF + "type")
+    is_part_of = URIRef(DCTERMS + "isPartOf")
+    title = URIRef(DCTERMS + "title")
+    source = URIRef(DCTERMS + "source")
+    derived = URIRef(PROV + "wasDerivedFrom")
+    pref, alt, definition = (URIRef(SKOS + n) for n in ("prefLabel", "altLabel", "definition"))
+    integer = URIRef(XSD + "integer")
+
+    for doc in corpus.documents:
+        d = node(f"document/{doc.id}")
+        add((d, a, ikg("Document")))
+        add((d, URIRef(DCTERMS + "identifier"), Literal(doc.id)))
+        for lang, text in sorted(doc.title.items()):
+            add((d, title, Literal(text, lang=lang)))
+            add((d, pref, Literal(text, lang=lang)))
+        for lang in doc.language:
+            add((d, URIRef(DCTERMS + "language"), Literal(lang)))
+        add((d, ikg("sourceFile"), Literal(doc.file)))
+        add((d, ikg("sha256"), Literal(doc.sha256)))
+    for section in corpus.sections:
+        s = node(section.id)
+        add((s, a, ikg("Section")))
+        add((s, ikg("sectionNumber"), Literal(section.number)))
+        add((s, title, Literal(section.title)))
+        parent = (f"section/{section.document}/{section.parent}" if section.parent
+                  else f"document/{section.document}")
+        add((s, is_part_of, node(parent)))
+        add((s, ikg("startOffset"), Literal(section.start, datatype=integer)))
+        add((s, ikg("endOffset"), Literal(section.end, datatype=integer)))
+    for table in corpus.tables:
+        t = node(table.id)
+        add((t, a, ikg("Table")))
+        add((t, title, Literal(table.caption_en, lang="en")))
+        if table.caption_zh:
+            add((t, title, Literal(table.caption_zh, lang="zh")))
+        add((t, is_part_of, node(f"document/{table.document}")))
+        if table.section:
+            add((t, ikg("inSection"), node(f"section/{table.document}/{table.section}")))
+        add((t, ikg("startOffset"), Literal(table.start, datatype=integer)))
+        add((t, ikg("endOffset"), Literal(table.end, datatype=integer)))
+    for passage in _passages(corpus):
+        p = node(passage.id)
+        add((p, a, ikg("Passage")))
+        add((p, ikg("quote"), Literal(passage.text)))
+        add((p, ikg("startOffset"), Literal(passage.start, datatype=integer)))
+        add((p, ikg("endOffset"), Literal(passage.end, datatype=integer)))
+        add((p, is_part_of, node(f"document/{passage.document}")))
+        if passage.section:
+            add((p, ikg("inSection"), node(f"section/{passage.document}/{passage.section}")))
+    for entity in corpus.entities:
+        e = node(entity.id)
+        add((e, a, ikg(entity.type)))
+        if entity.type in CONCEPT_SCHEMES:
+            add((e, a, URIRef(SKOS + "Concept")))
+            add((e, URIRef(SKOS + "inScheme"), ikg(CONCEPT_SCHEMES[entity.type])))
+        for lang, text in entity.label.items():
+            add((e, pref, Literal(text, lang=lang)))
+        for lang, texts in entity.alt_labels.items():
+            for text in texts:
+                add((e, alt, Literal(text, lang=lang)))
+        for lang, text in entity.definition.items():
+            add((e, definition, Literal(text, lang=lang)))
+        add((e, source, node(f"document/{entity.document}")))
+        add((e, ikg("extractedBy"), Literal(entity.origin)))
+        for passage in entity.evidence:
+            add((e, derived, node(passage.id)))
+        for name, value in sorted(entity.properties.items()):
+            add((e, *_property(name, value, ontology)))
+    for relation in corpus.relations:
+        s, o = node(relation.subject), node(relation.object)
+        p = URIRef(ontology.relations[relation.predicate].iri)
+        add((s, p, o))
+        r = node(assertion_id(relation.subject, relation.predicate, relation.object))
+        add((r, a, ikg("Assertion")))
+        add((r, URIRef(RDF + "subject"), s))
+        add((r, URIRef(RDF + "predicate"), p))
+        add((r, URIRef(RDF + "object"), o))
+        add((r, ikg("modality"), URIRef(ontology.concepts[relation.modality])))
+        add((r, ikg("extractedBy"), Literal(relation.origin)))
+        for passage in relation.evidence:
+            add((r, derived, node(passage.id)))
+    return graph
+
+
+def _property(name: str, value: object, ontology: Ontology) -> tuple:
+    """The predicate and typed object of one entity property."""
+    from rdflib import Literal, URIRef
+
+    if name == "actor":
+        return URIRef(IKG + "actor"), URIRef(ontology.concepts[str(value)])
+    info = ontology.properties[name]
+    kind = info.datatype.removeprefix(XSD)
+    if kind == "decimal":
+        literal = Literal(Decimal(repr(float(value))), datatype=URIRef(info.datatype))
+    elif kind == "integer":
+        literal = Literal(int(value), datatype=URIRef(info.datatype))
+    elif kind == "gYearMonth":
+        literal = Literal(str(value), datatype=URIRef(info.datatype))
+    elif name in ("keyContent", "title"):
+        literal = Literal(str(value), lang="zh")
+    else:
+        literal = Literal(str(value))
+    return URIRef(info.iri), literal
+
+
+def _passages(corpus: Corpus) -> list[Passage]:
+    """Every distinct passage used as evidence, in document order."""
+    seen: dict[str, Passage] = {}
+    items: Iterable[Entity | Relation] = [*corpus.entities, *corpus.relations]
+    for item in items:
+        for passage in item.evidence:
+            seen.setdefault(passage.id, passage)
+    return sorted(seen.values(), key=lambda p: (p.document, p.start, p.end))
+
+
+def canonical_ntriples(graph: "Graph") -> str:
+    """N-Triples with lines sorted: the same graph always gives the same bytes."""
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    lines = sorted(set(line for line in text.splitlines() if line.strip()))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,226 @@
+"""Curated annotations (``annotations/*.yaml``): entities and relations anchored to quotes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from kg.documents import DocumentText
+from kg.errors import KgError
+from kg.loaders.yaml_source import LINE_KEY, read_yaml, where
+from kg.model import Entity, Passage, Relation
+from kg.ontology import ACTORS, GENERATED_CLASSES, MODALITIES, XSD, Ontology
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)+$")
+_YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_ENTITY_KEYS = {"id", "type", "label", "alt_labels", "definition", "quote", "section", "evidence",
+                "properties", "document", LINE_KEY}
+_RELATION_KEYS = {"subject", "predicate", "object", "modality", "quote", "section", "evidence",
+                  LINE_KEY}
+_STAGE_KINDS = ("input", "transformation", "output")
+_SIZES = ("small", "medium", "large")
+
+
+class AnnotationFile:
+    """One annotation file, checked against the ontology and the documents it quotes."""
+
+    def __init__(self, path: Path, ontology: Ontology, texts: dict[str, DocumentText]) -> None:
+        self.path = path
+        self.ontology = ontology
+        self.texts = texts
+        data = read_yaml(path)
+        if not isinstance(data, dict):
+            raise KgError("expected a mapping with 'document', 'entities' and 'relations'",
+                          where=str(path), hint="see docs/annotations.md")
+        unknown = sorted(set(data) - {"document", "entities", "relations", LINE_KEY})
+        if unknown:
+            raise KgError(f"unknown top-level key '{unknown[0]}'", where=str(path),
+                          hint="allowed: document, entities, relations")
+        self.document = str(data.get("document", ""))
+        if self.document not in texts:
+            raise KgError(f"unknown document '{self.document}'", where=where(path, data),
+                          hint=f"use one of {', '.join(sorted(texts))} (documents/metadata.yaml)")
+        self.raw_entities = self._list(data, "entities")
+        self.raw_relations = self._list(data, "relations")
+
+    def _list(self, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+        items = data.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise KgError(f"'{key}' must be a list of mappings", where=where(self.path, data))
+        return items
+
+    # -- entities ----------------------------------------------------------------------------
+
+    def entities(self) -> list[Entity]:
+        """The file's entities with located evidence."""
+        return [self._entity(raw) for raw in self.raw_entities]
+
+    def _entity(self, raw: dict[str, Any]) -> Entity:
+        at = where(self.path, raw)
+        self._check_keys(raw, _ENTITY_KEYS, at, "entity")
+        entity_id = raw.get("id")
+        if not isinstance(entity_id, str) or not _ID.match(entity_id):
+            raise KgError(f"entity id {entity_id!r} is missing or malformed", where=at,
+                          hint="use <kind>/<slug> in lowercase ascii, e.g. barrier/data-security-risk")
+        at = f"{at}: entity '{entity_id}'"
+        cls = raw.get("type")
+        if cls not in self.ontology.classes or cls in GENERATED_CLASSES:
+            known = ", ".join(sorted(set(self.ontology.classes) - GENERATED_CLASSES))
+            raise KgError(f"unknown class {cls!r}", where=at, hint=f"use one of: {known}")
+        label = self._lang_map(raw.get("label"), at, "label", required=True)
+        if "en" not in label or "zh" not in label:
+            raise KgError("label needs both zh and en", where=at,
+                          hint="write label: {zh: ..., en: ...}")
+        alt = raw.get("alt_labels") or {}
+        if not isinstance(alt, dict) or not all(
+                isinstance(v, list) and all(isinstance(s, str) for s in v)
+                for k, v in alt.items() if k != LINE_KEY):
+            raise KgError("alt_labels must map a language to a list of strings", where=at)
+        document = str(raw.get("document", self.document))
+        if document not in self.texts:
+            raise KgError(f"unknown document '{document}'", where=at)
+        evidence = self._evidence(raw, at, default_document=document)
+        return Entity(
+            id=entity_id, type=cls, label=label, document=document, evidence=evidence,
+            alt_labels={k: tuple(v) for k, v in sorted(alt.items()) if k != LINE_KEY},
+            definition=self._lang_map(raw.get("definition"), at, "definition"),
+            properties=self._properties(raw.get("properties"), cls, at))
+
+    def _lang_map(self, value: Any, at: str, key: str, *, required: bool = False) -> dict[str, str]:
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            raise KgError(f"'{key}' must map a language to text", where=at,
+                          hint=f"write {key}: {{zh: ..., en: ...}}")
+        out = {k: v for k, v in value.items() if k != LINE_KEY}
+        if not all(isinstance(v, str) and v.strip() for v in out.values()):
+            raise KgError(f"'{key}' values must be non-empty text", where=at)
+        return {k: " ".join(v.split()) for k, v in sorted(out.items())}
+
+    def _properties(self, value: Any, cls: str, at: str) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise KgError("'properties' must be a mapping", where=at)
+        lineage = self.ontology.ancestors(cls)
+        out: dict[str, Any] = {}
+        for name, item in sorted((k, v) for k, v in value.items() if k != LINE_KEY):
+            info = self.ontology.properties.get(name)
+            if name == "actor":
+                if cls != "Strategy" or item not in ACTORS:
+                    raise KgError(f"actor {item!r} is not allowed here", where=at,
+                                  hint=f"Strategy entities take actor: {' | '.join(ACTORS)}")
+                out[name] = item
+                continue
+            if info is None or (info.domain and not lineage & info.domain):
+                raise KgError(f"property '{name}' is not defined for class {cls}", where=at,
+                              hint="see the class table in docs/annotations.md")
+            out[name] = self._typed(name, item, info.datatype, at)
+        return out
+
+    def _typed(self, name: str, item: Any, datatype: str, at: str) -> Any:
+        kind = datatype.removeprefix(XSD)
+        ok = {
+            "integer": isinstance(item, int) and not isinstance(item, bool),
+            "decimal": isinstance(item, (int, float)) and not isinstance(item, bool),
+            "gYearMonth": isinstance(item, str) and bool(_YEAR_MONTH.match(item)),
+        }.get(kind, isinstance(item, str) and bool(item.strip()))
+        if name == "stageKind" and item not in _STAGE_KINDS:
+            ok = False
+        if name == "size" and item not in _SIZES:
+            ok = False
+        if not ok:
+            raise KgError(f"property '{name}' has value {item!r}, expected {kind}", where=at)
+        if kind == "decimal":
+            return float(item)
+        return " ".join(item.split()) if isinstance(item, str) else item
+
+    # -- relations ---------------------------------------------------------------------------
+
+    def relations(self, types: dict[str, str], documents: dict[str, str]) -> list[Relation]:
+        """The file's relations, checked against known entity ids and the ontology."""
+        return [self._relation(raw, types, documents) for raw in self.raw_relations]
+
+    def _relation(self, raw: dict[str, Any], types: dict[str, str],
+                  documents: dict[str, str]) -> Relation:
+        at = where(self.path, raw)
+        self._check_keys(raw, _RELATION_KEYS, at, "relation")
+        subject, predicate, obj = raw.get("subject"), raw.get("predicate"), raw.get("object")
+        at = f"{at}: relation {subject} {predicate} {obj}"
+        if predicate not in self.ontology.relations or predicate == "cites":
+            known = ", ".join(sorted(set(self.ontology.relations) - {"cites"}))
+            raise KgError(f"unknown relation {predicate!r}", where=at, hint=f"use one of: {known}")
+        for role, ident in (("subject", subject), ("object", obj)):
+            if ident not in types:
+                raise KgError(f"unknown {role} id {ident!r}", where=at,
+                              hint="define the entity first, or fix the id's spelling")
+        if not self.ontology.allows(predicate, types[subject], types[obj]):
+            info = self.ontology.relations[predicate]
+            raise KgError(
+                f"'{predicate}' cannot link {types[subject]} to {types[obj]}", where=at,
+                hint=f"it links {', '.join(sorted(info.domain))} to {', '.join(sorted(info.range))}")
+        if predicate == "closeMatch" and documents[subject] == documents[obj]:
+            raise KgError("closeMatch must link entities of different documents", where=at)
+        modality = raw.get("modality")
+        if modality not in MODALITIES:
+            raise KgError(f"modality {modality!r} is not allowed", where=at,
+                          hint=f"use one of: {', '.join(MODALITIES)}")
+        evidence = self._evidence(raw, at, default_document=self.document)
+        if predicate == "closeMatch" and len({p.document for p in evidence}) < 2:
+            raise KgError("closeMatch needs quotes from both documents", where=at,
+                          hint="give an evidence list with a quote from each document")
+        return Relation(subject, predicate, obj, modality, evidence)
+
+    # -- evidence ----------------------------------------------------------------------------
+
+    def _evidence(self, raw: dict[str, Any], at: str, *, default_document: str) -> tuple[Passage, ...]:
+        if "quote" in raw and "evidence" in raw:
+            raise KgError("give either 'quote' or 'evidence', not both", where=at)
+        if "quote" in raw:
+            items = [{"quote": raw["quote"], "section": raw.get("section")}]
+        else:
+            items = raw.get("evidence")
+            if not isinstance(items, list) or not items:
+                raise KgError("no evidence: every entity and relation needs a quote", where=at,
+                              hint="add quote: \"...\" copied from the document")
+        passages: list[Passage] = []
+        for item in items:
+            if not isinstance(item, dict):
+                raise KgError("evidence items must be mappings with a quote", where=at)
+            document = str(item.get("document", default_document))
+            if document not in self.texts:
+                raise KgError(f"unknown document '{document}' in evidence", where=at,
+                              hint=f"use one of {', '.join(sorted(self.texts))}")
+            passage = self._locate(item.get("quote"), item.get("section"), document, at)
+            if passage not in passages:
+                passages.append(passage)
+        return tuple(passages)
+
+    def _locate(self, quote: Any, section: Any, document: str, at: str) -> Passage:
+        text = self.texts[document]
+        if not isinstance(quote, str) or not quote.strip():
+            raise KgError("quote is empty", where=at, hint="copy the supporting text verbatim")
+        if section is not None and text.span_of(str(section)) is None:
+            raise KgError(f"unknown section '{section}' in document {document}", where=at,
+                          hint="use a heading number such as 5.1, abstract-zh or table-1")
+        match = text.locate(quote, section=None if section is None else str(section))
+        if match is None:
+            closest = text.closest(quote)
+            scope = f" section {section} of" if section is not None else ""
+            raise KgError(
+                f"quote not found in{scope} document {document}: \"{_short(quote)}\"", where=at,
+                hint=f"closest passage: \"{closest}\"" if closest else "copy it verbatim")
+        return text.passage(match)
+
+    @staticmethod
+    def _check_keys(raw: dict[str, Any], allowed: set[str], at: str, kind: str) -> None:
+        unknown = sorted(set(raw) - allowed)
+        if unknown:
+            raise KgError(f"unknown {kind} key '{unknown[0]}'", where=at,
+                          hint=f"allowed: {', '.join(sorted(allowed - {LINE_KEY}))}")
+
+
+def _short(text: str, limit: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"

@@ -1,0 +1,99 @@
+"""Read a source directory (``documents/`` + ``annotations/``) into one checked :class:`Corpus`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from kg.documents import DocumentText, read_document
+from kg.errors import KgError
+from kg.loaders.annotations import AnnotationFile
+from kg.loaders.citations import find_citations
+from kg.loaders.quantities import find_quantities
+from kg.loaders.yaml_source import LINE_KEY, read_yaml, where
+from kg.model import Corpus, Document
+from kg.ontology import Ontology, load_ontology
+
+METADATA = "documents/metadata.yaml"
+
+
+def load_corpus(source: Path, ontology: Ontology | None = None) -> Corpus:
+    """Documents, their structure and every annotation of ``source``, all checked."""
+    ontology = ontology or load_ontology()
+    if not source.is_dir():
+        raise KgError("source directory not found", where=str(source),
+                      hint="pass --source DIR holding documents/ and annotations/")
+    documents = read_documents(source)
+    texts = {doc.id: DocumentText(doc.id, doc.text) for doc in documents}
+    corpus = Corpus(documents=documents)
+    for doc_id in sorted(texts):
+        text = texts[doc_id]
+        corpus.sections.extend(text.sections)
+        corpus.tables.extend(text.tables)
+        references, cites = find_citations(text)
+        corpus.entities.extend(references)
+        corpus.relations.extend(cites)
+        corpus.entities.extend(find_quantities(text))
+    annotation_dir = source / "annotations"
+    files = sorted(annotation_dir.glob("*.yaml")) + sorted(annotation_dir.glob("*.yml"))
+    if not files:
+        raise KgError("no annotation files", where=str(annotation_dir),
+                      hint="add <document-id>.yaml files (see docs/annotations.md)")
+    parsed = [AnnotationFile(path, ontology, texts) for path in files]
+    origin: dict[str, str] = {e.id: "the parser" for e in corpus.entities}
+    for doc in documents:
+        origin[f"document/{doc.id}"] = "documents/metadata.yaml"
+    for annotation in parsed:
+        for entity in annotation.entities():
+            if entity.id in origin:
+                raise KgError(f"duplicate id '{entity.id}'", where=str(annotation.path),
+                              hint=f"already defined in {origin[entity.id]}; ids must be unique")
+            origin[entity.id] = str(annotation.path)
+            corpus.entities.append(entity)
+    types = {e.id: e.type for e in corpus.entities}
+    homes = {e.id: e.document for e in corpus.entities}
+    for doc in documents:
+        types[f"document/{doc.id}"] = "Document"
+        homes[f"document/{doc.id}"] = doc.id
+    seen: dict[tuple[str, str, str], str] = {(r.subject, r.predicate, r.object): "the parser"
+                                             for r in corpus.relations}
+    for annotation in parsed:
+        for relation in annotation.relations(types, homes):
+            if relation.key in seen:
+                raise KgError(f"duplicate relation {' '.join(relation.key)}",
+                              where=str(annotation.path),
+                              hint=f"already stated in {seen[relation.key]}; merge the evidence "
+                                   "into one entry")
+            seen[relation.key] = str(annotation.path)
+            corpus.relations.append(relation)
+    return corpus
+
+
+def read_documents(source: Path) -> list[Document]:
+    """The documents listed in ``documents/metadata.yaml``, decoded and hashed."""
+    path = source / METADATA
+    if not path.is_file():
+        raise KgError("document metadata not found", where=str(path),
+                      hint="list the documents in documents/metadata.yaml")
+    data = read_yaml(path)
+    entries = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise KgError("expected 'documents:' with a list of entries", where=str(path))
+    documents: list[Document] = []
+    seen: set[str] = set()
+    for entry in entries:
+        at = where(path, entry)
+        if not isinstance(entry, dict):
+            raise KgError("each document entry must be a mapping", where=at)
+        doc_id, file = str(entry.get("id", "")), entry.get("file")
+        if not doc_id or not isinstance(file, str):
+            raise KgError("document entry needs 'id' and 'file'", where=at)
+        if doc_id in seen:
+            raise KgError(f"duplicate document id '{doc_id}'", where=at)
+        seen.add(doc_id)
+        title = {k: str(v) for k, v in (entry.get("title") or {}).items() if k != LINE_KEY}
+        if not title:
+            raise KgError(f"document '{doc_id}' needs a title (zh and/or en)", where=at)
+        language = tuple(str(x) for x in entry.get("language") or ())
+        documents.append(read_document(source / "documents" / file, doc_id=doc_id, title=title,
+                                       language=language, source=str(entry.get("source", file))))
+    return sorted(documents, key=lambda d: d.id)
+

@@ -1,0 +1,54 @@
+"""The property-graph view of a build: nodes and edges with evidence inline, as plain JSON.
+
+Queries, the pyvis view and the Neo4j exporters read this view; it is written once per build.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kg.model import Corpus, Passage
+from kg.ontology import Ontology
+
+
+def evidence_json(passage: Passage) -> dict[str, Any]:
+    """One evidence item: document, section, character offsets and the exact text there."""
+    return {"document": passage.document, "section": passage.section, "start": passage.start,
+            "end": passage.end, "quote": passage.text}
+
+
+def project(corpus: Corpus, ontology: Ontology) -> dict[str, Any]:
+    """Nodes (documents and entities) and edges (relations), sorted for stable output."""
+    nodes = []
+    for doc in corpus.documents:
+        nodes.append({"id": f"document/{doc.id}", "class": "Document", "label": dict(doc.title),
+                      "alt_labels": {}, "definition": {}, "document": doc.id, "origin": "metadata",
+                      "properties": {"file": doc.file, "sha256": doc.sha256}, "evidence": []})
+    for entity in corpus.entities:
+        nodes.append({
+            "id": entity.id, "class": entity.type, "label": dict(entity.label),
+            "alt_labels": {k: list(v) for k, v in entity.alt_labels.items()},
+            "definition": dict(entity.definition), "document": entity.document,
+            "origin": entity.origin, "properties": dict(sorted(entity.properties.items())),
+            "evidence": [evidence_json(p) for p in entity.evidence]})
+    edges = []
+    for relation in corpus.relations:
+        info = ontology.relations[relation.predicate]
+        edges.append({
+            "source": relation.subject, "target": relation.object,
+            "relation": relation.predicate, "type": info.neo4j_type,
+            "modality": relation.modality, "origin": relation.origin,
+            "evidence": [evidence_json(p) for p in relation.evidence]})
+    nodes.sort(key=lambda n: n["id"])
+    edges.sort(key=lambda e: (e["source"], e["relation"], e["target"]))
+    return {
+        "documents": {doc.id: {"title": doc.title, "file": doc.file, "sha256": doc.sha256,
+                               "language": list(doc.language)} for doc in corpus.documents},
+        "classes": {name: {"label": info.label, "definition": info.definition,
+                           "parents": list(info.parents)}
+                    for name, info in sorted(ontology.classes.items())},
+        "relations": {name: {"label": info.label, "type": info.neo4j_type}
+                      for name, info in sorted(ontology.relations.items())},
+        "nodes": nodes,
+        "edges": edges,
+    }

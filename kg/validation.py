@@ -1,0 +1,66 @@
+"""SHACL validation of a built graph with pyshacl against ``ontology/shapes.ttl``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kg.ontology import ONTOLOGY_DIR, SHAPES_FILE, ontology_files
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One SHACL result: how bad, on which node, through which path, and why."""
+
+    severity: str
+    focus: str
+    path: str
+    message: str
+    shape: str
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of a validation, with typed findings and pyshacl's text report."""
+
+    conforms: bool
+    results: list[Finding]
+    text: str
+
+
+def validate_graph(graph: "Graph", ontology_dir: Path = ONTOLOGY_DIR) -> ValidationReport:
+    """Validate instance data together with the ontology (shapes may use its triples)."""
+    from pyshacl import validate
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF, SH
+
+    data = Graph()
+    for triple in graph:
+        data.add(triple)
+    for path in ontology_files(ontology_dir):
+        data.parse(path, format="turtle")
+    shapes = Graph().parse(ontology_dir / SHAPES_FILE, format="turtle")
+    conforms, report, text = validate(data, shacl_graph=shapes, inference="none", advanced=True,
+                                      allow_warnings=True)
+    findings = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        def value(p: URIRef) -> str:
+            v = report.value(result, p)
+            return "" if v is None else str(v)
+        findings.append(Finding(
+            severity=value(SH.resultSeverity).rsplit("#", 1)[-1], focus=value(SH.focusNode),
+            path=value(SH.resultPath), message=value(SH.resultMessage),
+            shape=value(SH.sourceShape)))
+    findings.sort(key=lambda f: (f.focus, f.path, f.message))
+    return ValidationReport(bool(conforms), findings, str(text))
+
+
+def load_graph(ntriples: Path) -> "Graph":
+    """Parse a stored N-Triples file."""
+    from rdflib import Graph
+
+    return Graph().parse(ntriples, format="nt")

@@ -51,7 +51,7 @@ def build(source: Path, data_dir: Path, *, validate: bool = True) -> BuildResult
         "inputs": _input_digests(source),
         "ontology": {p.name: _sha256(p) for p in ontology_files(ONTOLOGY_DIR)},
     }
-    path = save(data_dir, ntriples=ntriples, projection=projection, manifest=manifest)
+    path, manifest = save(data_dir, ntriples=ntriples, projection=projection, manifest=manifest)
     return BuildResult(path, manifest)
 
 

@@ -159,6 +159,279 @@ def export(
     typer.echo(f"wrote {len(data)} bytes to {out}", err=True)
 
 
+class OutputFormat(str, Enum):
+    tree = "tree"
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class TabularFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+    both = "both"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+TabularOption = Annotated[TabularFormat, typer.Option("--format", help="Output format.")]
+LangOption = Annotated[Lang, typer.Option("--lang", help="Label language.")]
+
+trace_app = typer.Typer(help="Walk the graph from a barrier, a strategy or a mechanism.",
+                        no_args_is_help=True)
+app.add_typer(trace_app, name="trace")
+
+
+def _view(data_dir: Optional[Path]) -> Any:
+    from kg.graphview import GraphView
+
+    return GraphView.from_store(_data_dir(data_dir))
+
+
+def _resolve(view: Any, query: str, classes: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Resolve a query; ambiguous and unknown queries print their candidates and exit."""
+    from kg.resolve import Ambiguous, NotFound, resolve
+
+    try:
+        return resolve(view, query, classes=classes)
+    except Ambiguous as exc:
+        typer.echo(f"error: {exc.line()}", err=True)
+        for cand in exc.candidates:
+            typer.echo(f"  {cand.describe()}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except NotFound as exc:
+        typer.echo(f"error: {exc.line()}", err=True)
+        for cand in exc.suggestions:
+            typer.echo(f"  {cand.describe()}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _emit_result(result: dict[str, Any], fmt: OutputFormat, lang: Lang) -> None:
+    from kg import render
+
+    if fmt is OutputFormat.json:
+        _print_json(result)
+    elif fmt is OutputFormat.markdown:
+        sys.stdout.write(render.trace_markdown(result, lang.value))
+    elif fmt is OutputFormat.table:
+        render.rows_table(render.trace_rows(result, lang.value))
+    else:
+        render.trace_tree(result, lang.value)
+
+
+def _emit_rows(rows: list[dict[str, Any]], fmt: TabularFormat, title: str = "") -> None:
+    from kg import render
+
+    if fmt is TabularFormat.json:
+        _print_json(rows)
+    elif fmt is TabularFormat.csv:
+        sys.stdout.write(render.rows_csv(rows))
+    elif fmt is TabularFormat.markdown:
+        sys.stdout.write(render.rows_markdown(rows))
+    else:
+        render.rows_table(rows, title)
+
+
+def _trace(kind: str, query: str, fmt: OutputFormat, lang: Lang, data_dir: Optional[Path]) -> None:
+    from kg.queries import TRACES
+
+    function, classes = TRACES[kind]
+    view = _view(data_dir)
+    node = _resolve(view, query, classes)
+    _emit_result(function(view, node["id"]), fmt, lang)
+
+
+@trace_app.command("barrier")
+@friendly
+def trace_barrier(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")],
+                  fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
+                  data_dir: DataDirOption = None) -> None:
+    """A barrier → the mechanisms it hinders → strategies, policies, cases, evidence."""
+    _trace("barrier", query, fmt, lang, data_dir)
+
+
+@trace_app.command("strategy")
+@friendly
+def trace_strategy(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")],
+                   fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
+                   data_dir: DataDirOption = None) -> None:
+    """A strategy → the barriers it mitigates and the mechanisms it strengthens or unblocks."""
+    _trace("strategy", query, fmt, lang, data_dir)
+
+
+@trace_app.command("mechanism")
+@friendly
+def trace_mechanism(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")],
+                    fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
+                    data_dir: DataDirOption = None) -> None:
+    """A mechanism → what hinders and strengthens it, its cases, theories and stages."""
+    _trace("mechanism", query, fmt, lang, data_dir)
+
+
+@app.command()
+@friendly
+def show(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")],
+         fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
+         data_dir: DataDirOption = None) -> None:
+    """An entity card: labels, definition, properties and every relation with evidence."""
+    from kg.queries import show as show_entity
+
+    view = _view(data_dir)
+    node = _resolve(view, query)
+    _emit_result(show_entity(view, node["id"]), fmt, lang)
+
+
+@app.command("list")
+@friendly
+def list_(kind: Annotated[str, typer.Argument(help="A class: barriers, strategies, cases …")],
+          fmt: TabularOption = TabularFormat.table, lang: LangOption = Lang.both,
+          data_dir: DataDirOption = None) -> None:
+    """A table of all entities of one class."""
+    from kg import render
+    from kg.queries import list_entities, resolve_class
+
+    view = _view(data_dir)
+    cls = resolve_class(view, kind)
+    rows = list_entities(view, cls)
+    if fmt is not TabularFormat.json:
+        rows = [{"id": r["id"], "class": r["class"], "label": render.label(r, lang.value),
+                 "document": r["document"],
+                 "details": render.join([*(f"{k}={v}" for k, v in r["properties"].items()
+                                           if k != "measures"),
+                                         r.get("dimension", {}) and
+                                         f"dimension={r['dimension']['id']}"])}
+                for r in rows]
+    _emit_rows(rows, fmt, f"{cls} ({len(rows)})")
+
+
+@app.command()
+@friendly
+def cases(fmt: TabularOption = TabularFormat.table, lang: LangOption = Lang.both,
+          data_dir: DataDirOption = None) -> None:
+    """Table 1 of paper 000 rebuilt from the graph: indicators, practices, outcomes."""
+    from kg import render
+    from kg.queries import cases_table
+
+    rows = cases_table(_view(data_dir))
+    if fmt is not TabularFormat.json:
+        rows = [{"case": render.label(r, lang.value), "type": r["enterpriseType"],
+                 "years": r["indicators"]["yearsOnPlatform"],
+                 "transaction %": r["indicators"]["platformTransactionRatio"],
+                 "investment %": r["indicators"]["innovationInvestmentRatio"],
+                 "24h response %": r["indicators"]["feedbackResponseRate"],
+                 **{render.label(p["mechanism"], "en"): render.label(p, lang.value)
+                    for p in r["practices"]},
+                 "outcomes": render.join(render.label(o, lang.value) for o in r["outcomes"])}
+                for r in rows]
+    _emit_rows(rows, fmt, "Table 1 (paper 000)")
+
+
+@app.command()
+@friendly
+def search(text: Annotated[str, typer.Argument(help="Words in zh or en.")],
+           limit: Annotated[int, typer.Option(help="Most hits to show.", min=1)] = 20,
+           fmt: TabularOption = TabularFormat.table, lang: LangOption = Lang.both,
+           data_dir: DataDirOption = None) -> None:
+    """Ranked, typo-tolerant search over labels, alternative labels and evidence."""
+    from kg import render
+    from kg.queries import search as run_search
+
+    hits = run_search(_view(data_dir), text, limit=limit)
+    if fmt is not TabularFormat.json:
+        hits = [{"score": h["score"], "id": h["id"], "class": h["class"],
+                 "label": render.label(h, lang.value), "matched": h["matched"]} for h in hits]
+    _emit_rows(hits, fmt, f"search: {text}")
+
+
+@app.command()
+@friendly
+def path(source: Annotated[str, typer.Argument(help="From: id, label or words.")],
+         target: Annotated[str, typer.Argument(help="To: id, label or words.")],
+         limit: Annotated[int, typer.Option(help="Most paths to show.", min=1)] = 5,
+         fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
+         data_dir: DataDirOption = None) -> None:
+    """Shortest explained paths between two entities, each hop with its evidence."""
+    from kg import render
+    from kg.queries import paths
+
+    view = _view(data_dir)
+    a, b = _resolve(view, source), _resolve(view, target)
+    found = paths(view, a["id"], b["id"], limit=limit)
+    if fmt is OutputFormat.json:
+        _print_json({"source": a["id"], "target": b["id"], "paths": found})
+        return
+    if not found:
+        typer.echo(f"no path between {a['id']} and {b['id']}")
+        raise typer.Exit(1)
+    for number, hops in enumerate(found, 1):
+        lines = [f"path {number}:"]
+        for hop in hops:
+            lines.append(f"  {render.label(hop['source'], lang.value)} [{hop['source']['id']}] "
+                         f"-{hop['relation']}-> {render.label(hop['target'], lang.value)} "
+                         f"[{hop['target']['id']}] ({hop['modality']})")
+            lines += [f"      {render.evidence_line(ev)}" for ev in hop["evidence"]]
+        if fmt is OutputFormat.markdown:
+            sys.stdout.write("\n".join(["```", *lines, "```"]) + "\n")
+        else:
+            typer.echo("\n".join(lines))
+
+
+@app.command()
+@friendly
+def sparql(query: Annotated[Optional[str], typer.Argument(help="SPARQL text or a .rq file.")]
+           = None,
+           name: Annotated[Optional[str], typer.Option(help="A named query (see --list).")]
+           = None,
+           bind: Annotated[Optional[list[str]], typer.Option(
+               help="var=value (entity ids become IRIs; passed as bindings, never pasted).")]
+           = None,
+           list_names: Annotated[bool, typer.Option("--list", help="List named queries.")]
+           = False,
+           fmt: TabularOption = TabularFormat.table,
+           data_dir: DataDirOption = None) -> None:
+    """Run SPARQL (SELECT/ASK/CONSTRUCT) on the stored graph."""
+    from kg.sparql_runner import named_queries, parse_binding, query_text, run_sparql
+    from kg.store import ntriples_path
+
+    if list_names:
+        for qname, text in named_queries().items():
+            first = next((ln[2:] for ln in text.splitlines() if ln.startswith("# ")), "")
+            typer.echo(f"{qname}: {first}")
+        return
+    text = query_text(query, name)
+    bindings = dict(parse_binding(b) for b in bind or [])
+    result = run_sparql(ntriples_path(_data_dir(data_dir)), text, bindings)
+    if result["kind"] == "ask":
+        if fmt is TabularFormat.json:
+            _print_json({"boolean": result["boolean"]})
+        else:
+            typer.echo(str(result["boolean"]).lower())
+        return
+    if result["kind"] == "graph":
+        sys.stdout.write(result["turtle"])
+        return
+    _emit_rows(result["rows"], fmt, f"{len(result['rows'])} rows")
+
+
+@app.command()
+@friendly
+def cypher(query: Annotated[str, typer.Argument(help="A read-only Cypher query.")],
+           fmt: TabularOption = TabularFormat.table,
+           data_dir: DataDirOption = None) -> None:
+    """Run Cypher locally on the embedded graph (grand-cypher; same model as the Neo4j export)."""
+    from kg.cypher import run_cypher
+    from kg.store import load_projection
+
+    rows = run_cypher(load_projection(_data_dir(data_dir)), query)
+    _emit_rows(rows, fmt, f"{len(rows)} rows")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -137,7 +137,9 @@ def _property(name: str, value: object, ontology: Ontology) -> tuple:
     elif kind == "integer":
         literal = Literal(int(value), datatype=URIRef(info.datatype))
     elif kind == "gYearMonth":
-        literal = Literal(str(value), datatype=URIRef(info.datatype))
+        year_only = len(str(value)) == 4
+        literal = Literal(str(value), datatype=URIRef(XSD + "gYear") if year_only
+                          else URIRef(info.datatype))
     elif name in ("keyContent", "title"):
         literal = Literal(str(value), lang="zh")
     else:

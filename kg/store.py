@@ -34,8 +34,8 @@ def dump_json(data: Any) -> str:
 
 
 def save(data_dir: Path, *, ntriples: str, projection: dict[str, Any],
-         manifest: dict[str, Any]) -> Path:
-    """Write a complete build and make it current; returns the build directory."""
+         manifest: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
+    """Write a complete build and make it current; returns its directory and manifest."""
     graph_json = dump_json(projection)
     digest = hashlib.sha256((ntriples + graph_json).encode()).hexdigest()[:16]
     manifest = {**manifest, "build": digest}
@@ -43,6 +43,7 @@ def save(data_dir: Path, *, ntriples: str, projection: dict[str, Any],
         builds = data_dir / "builds"
         builds.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=builds))
+        staging.chmod(0o755)
         (staging / GRAPH_NT).write_text(ntriples, encoding="utf-8")
         (staging / GRAPH_JSON).write_text(graph_json, encoding="utf-8")
         (staging / MANIFEST).write_text(dump_json(manifest), encoding="utf-8")
@@ -60,7 +61,7 @@ def save(data_dir: Path, *, ntriples: str, projection: dict[str, Any],
     for old in builds.iterdir():
         if old.name != digest:
             shutil.rmtree(old, ignore_errors=True)
-    return final
+    return final, manifest
 
 
 def current_build(data_dir: Path) -> Path:
@@ -70,7 +71,7 @@ def current_build(data_dir: Path) -> Path:
         digest = pointer.read_text(encoding="utf-8").strip()
     except OSError:
         raise StoreMissing("no graph built yet", where=str(data_dir),
-                           hint="run `kg build` first (or pass --data-dir)") from None
+                           hint="run `kg build` first, or pass --data-dir") from None
     build = data_dir / "builds" / digest
     if not (build / GRAPH_JSON).is_file():
         raise StoreMissing("the store is incomplete", where=str(build),

@@ -13,7 +13,7 @@ from kg.model import Entity, Passage, Relation
 from kg.ontology import ACTORS, GENERATED_CLASSES, MODALITIES, XSD, Ontology
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)+$")
-_YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_YEAR_MONTH = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 _ENTITY_KEYS = {"id", "type", "label", "alt_labels", "definition", "quote", "section", "evidence",
                 "properties", "document", LINE_KEY}
 _RELATION_KEYS = {"subject", "predicate", "object", "modality", "quote", "section", "evidence",
@@ -72,20 +72,34 @@ class AnnotationFile:
         if "en" not in label or "zh" not in label:
             raise KgError("label needs both zh and en", where=at,
                           hint="write label: {zh: ..., en: ...}")
-        alt = raw.get("alt_labels") or {}
-        if not isinstance(alt, dict) or not all(
-                isinstance(v, list) and all(isinstance(s, str) for s in v)
-                for k, v in alt.items() if k != LINE_KEY):
-            raise KgError("alt_labels must map a language to a list of strings", where=at)
+        alt = self._alt_labels(raw.get("alt_labels"), at)
         document = str(raw.get("document", self.document))
         if document not in self.texts:
             raise KgError(f"unknown document '{document}'", where=at)
         evidence = self._evidence(raw, at, default_document=document)
         return Entity(
             id=entity_id, type=cls, label=label, document=document, evidence=evidence,
-            alt_labels={k: tuple(v) for k, v in sorted(alt.items()) if k != LINE_KEY},
+            alt_labels=alt,
             definition=self._lang_map(raw.get("definition"), at, "definition"),
             properties=self._properties(raw.get("properties"), cls, at))
+
+    @staticmethod
+    def _alt_labels(value: Any, at: str) -> dict[str, tuple[str, ...]]:
+        """``{lang: [text, ...]}``; bare numbers (``1688``) are read as the text they spell."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise KgError("alt_labels must map a language to a list of texts", where=at,
+                          hint="write alt_labels: {zh: [...], en: [...]}")
+        out: dict[str, tuple[str, ...]] = {}
+        for lang, texts in sorted((k, v) for k, v in value.items() if k != LINE_KEY):
+            if isinstance(texts, (str, int, float)):
+                texts = [texts]
+            if not isinstance(texts, list) or not all(
+                    isinstance(t, (str, int, float)) and str(t).strip() for t in texts):
+                raise KgError(f"alt_labels.{lang} must be a list of non-empty texts", where=at)
+            out[lang] = tuple(" ".join(str(t).split()) for t in texts)
+        return out
 
     def _lang_map(self, value: Any, at: str, key: str, *, required: bool = False) -> dict[str, str]:
         if value is None and not required:

@@ -1,0 +1,1 @@
+"""Named SPARQL queries shipped with the package (``kg sparql --name NAME``)."""

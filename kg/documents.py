@@ -31,11 +31,12 @@ def decode_document(data: bytes, *, where: str) -> str:
     """
     if not data.strip():
         raise KgError("document is empty", where=where, hint="put the paper's extracted text in it")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 2:
-        kind = "UTF-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data) else "binary"
-        if kind == "UTF-16":
-            raise KgError("document is UTF-16, not UTF-8", where=where,
-                          hint=f"convert it: iconv -f UTF-16 -t UTF-8 {where} > fixed.txt")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
+        raise KgError("document is UTF-16, not UTF-8", where=where,
+                      hint=f"convert it: iconv -f UTF-16 -t UTF-8 {where} > fixed.txt")
+    head = data[:8192]
+    controls = sum(1 for byte in head if byte < 32 and byte not in b"\n\r\t\f")
+    if b"\x00" in head or controls > len(head) // 100:
         raise KgError("document is a binary file, not text", where=where,
                       hint="use the paper's extracted plain text (UTF-8)")
     try:
@@ -51,16 +52,16 @@ def decode_document(data: bytes, *, where: str) -> str:
     if text.startswith("\ufeff"):
         raise KgError("document starts with a byte-order mark", where=where,
                       hint="save it as UTF-8 without BOM so that offsets stay stable")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
-    if controls > max(2, len(text) // 1000):
-        raise KgError("document is a binary file, not text", where=where,
-                      hint="use the paper's extracted plain text (UTF-8)")
     return text
 
 
 def _looks_utf16(data: bytes) -> bool:
+    """BOM-less UTF-16: NUL bytes on every other position of mostly-ASCII text."""
     sample = data[:400]
-    return sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4
+    if len(sample) < 8:
+        return False
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    return max(odd, even) > len(sample) // 4 and min(odd, even) < len(sample) // 40
 
 
 def read_document(path: Path, *, doc_id: str, title: dict[str, str], language: tuple[str, ...],

@@ -1,4 +1,4 @@
-"""SPARQL over the stored graph (rdflib), with named queries and safe bindings."""
+"""SPARQL over the stored graph plus the ontology (rdflib), with named queries and safe bindings."""
 
 from __future__ import annotations
 
@@ -63,7 +63,11 @@ def run_sparql(ntriples: Path, query: str, bindings: dict[str, Any]) -> dict[str
     from rdflib import Graph
     from rdflib.plugins.sparql import prepareQuery
 
+    from kg.ontology import ONTOLOGY_DIR, ontology_files
+
     graph = Graph().parse(ntriples, format="nt")
+    for path in ontology_files(ONTOLOGY_DIR):
+        graph.parse(path, format="turtle")
     try:
         prepared = prepareQuery(query)
     except Exception as exc:  # noqa: BLE001 - pyparsing raises its own exception types

@@ -58,9 +58,10 @@ CASES = {
                       ["unknown class 'Mechansim'"]),
     "unknown relation": (replace_in(MODEL, "predicate: promotes", "predicate: promote"),
                          ["unknown relation 'promote'"]),
-    "duplicate id": (append(MODEL, "\n  - id: case/small-furniture-maker\n    type: Case\n"
-                                   "    label: {zh: 重复, en: duplicate}\n    quote: 小型\n"),
-                     ["duplicate id 'case/small-furniture-maker'"]),
+    "duplicate id": (write_bytes("annotations/zz-extra.yaml", (
+        'document: "000"\nentities:\n  - id: case/small-furniture-maker\n    type: Case\n'
+        '    label: {zh: 重复, en: duplicate}\n    quote: 小型\n').encode()),
+        ["duplicate id 'case/small-furniture-maker'", "zz-extra.yaml"]),
     "quote not in document": (
         replace_in("annotations/000-barriers.yaml", "quote: ", "quote: 这段话并不在论文之中", ),
         ["quote not found", "closest passage"]),

@@ -21,6 +21,7 @@ class Finding:
     path: str
     message: str
     shape: str
+    value: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class ValidationReport:
 def validate_graph(graph: "Graph", ontology_dir: Path = ONTOLOGY_DIR) -> ValidationReport:
     """Validate instance data together with the ontology (shapes may use its triples)."""
     from pyshacl import validate
-    from rdflib import Graph, URIRef
+    from rdflib import BNode, Graph, URIRef
     from rdflib.namespace import RDF, SH
 
     data = Graph()
@@ -51,10 +52,13 @@ def validate_graph(graph: "Graph", ontology_dir: Path = ONTOLOGY_DIR) -> Validat
         def value(p: URIRef) -> str:
             v = report.value(result, p)
             return "" if v is None else str(v)
+        source = report.value(result, SH.sourceShape)
+        holder = shapes.value(predicate=SH.property, object=source) if source is not None else None
         findings.append(Finding(
             severity=value(SH.resultSeverity).rsplit("#", 1)[-1], focus=value(SH.focusNode),
             path=value(SH.resultPath), message=value(SH.resultMessage),
-            shape=value(SH.sourceShape)))
+            shape=str(holder if isinstance(source, BNode) and holder is not None else source or ""),
+            value=value(SH.value)))
     findings.sort(key=lambda f: (f.focus, f.path, f.message))
     return ValidationReport(bool(conforms), findings, str(text))
 

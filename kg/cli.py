@@ -432,6 +432,21 @@ def cypher(query: Annotated[str, typer.Argument(help="A read-only Cypher query."
     _emit_rows(rows, fmt, f"{len(rows)} rows")
 
 
+def _register_extensions() -> None:
+    """Commands that live in their own modules (each imports its heavy libraries lazily)."""
+    import importlib
+
+    for name in ("kg.cli_viz", "kg.cli_neo4j"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+_register_extensions()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

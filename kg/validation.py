@@ -45,8 +45,8 @@ def validate_graph(graph: "Graph", ontology_dir: Path = ONTOLOGY_DIR) -> Validat
     for path in ontology_files(ontology_dir):
         data.parse(path, format="turtle")
     shapes = Graph().parse(ontology_dir / SHAPES_FILE, format="turtle")
-    conforms, report, text = validate(data, shacl_graph=shapes, inference="none", advanced=True,
-                                      allow_warnings=True)
+    conforms, report, text = validate(data, shacl_graph=shapes, inference="none", advanced=False,
+                                      inplace=True, allow_warnings=True)
     findings = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         def value(p: URIRef) -> str:

@@ -12,7 +12,10 @@ from kg.errors import KgError
 LINE_KEY = "__line__"
 
 
-class _LineLoader(yaml.SafeLoader):
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 5x faster
+
+
+class _LineLoader(_Base):  # type: ignore[valid-type,misc]
     """A safe loader that records the line of every mapping under ``__line__``."""
 
 

@@ -36,12 +36,6 @@ class ReportFormat(str, Enum):
     json = "json"
 
 
-class RdfFormat(str, Enum):
-    ttl = "ttl"
-    nt = "nt"
-    jsonld = "jsonld"
-
-
 def friendly(func: F) -> F:
     """Turn library errors into one line on stderr and a non-zero exit, never a traceback."""
 
@@ -142,14 +136,28 @@ def validate(
 @app.command()
 @friendly
 def export(
-    fmt: Annotated[RdfFormat, typer.Option("--format", help="Serialisation.")],
-    out: Annotated[Optional[Path], typer.Option(help="Output file (default: stdout).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="ttl | nt | jsonld (and the formats "
+                                     "listed by `kg export --list`).")] = "ttl",
+    out: Annotated[Optional[Path], typer.Option(help="Output file or directory "
+                                                "(default: stdout for file formats).")] = None,
+    list_formats: Annotated[bool, typer.Option("--list", help="List the formats.")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Export the stored graph as Turtle, N-Triples or JSON-LD (byte-stable)."""
-    from kg.exporters.rdf import export_rdf
+    """Export the stored graph (RDF, and the exchange formats registered in kg.exporters)."""
+    from kg.exporters import DIRECTORY_FORMATS, FORMATS, exporter
 
-    data = export_rdf(_data_dir(data_dir), fmt.value)
+    if list_formats:
+        for name in FORMATS:
+            typer.echo(name + (" (directory)" if name in DIRECTORY_FORMATS else ""))
+        return
+    if fmt not in FORMATS:
+        raise KgError(f"unknown export format {fmt!r}", hint="use one of: " + ", ".join(FORMATS))
+    if fmt in DIRECTORY_FORMATS and out is None:
+        raise KgError(f"format {fmt} writes a directory", hint="pass --out DIR")
+    data = exporter(fmt)(_data_dir(data_dir), out)
+    if data is None:
+        typer.echo(f"wrote {fmt} into {out}", err=True)
+        return
     if out is None:
         sys.stdout.buffer.write(data)
         return

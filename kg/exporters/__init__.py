@@ -1,1 +1,29 @@
-"""One writer per output format, each reading the built store."""
+"""One writer per output format, each reading the built store, chosen from :data:`FORMATS`.
+
+An exporter is ``export(data_dir, out) -> bytes | None``: file formats return the bytes
+(the CLI writes them atomically or to stdout); directory formats write into ``out``
+themselves and return ``None``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Callable, Optional
+
+Exporter = Callable[[Path, Optional[Path]], Optional[bytes]]
+
+#: format name -> "module:function", imported only when that format is asked for.
+FORMATS: dict[str, str] = {
+    "ttl": "kg.exporters.rdf:export_turtle",
+    "nt": "kg.exporters.rdf:export_ntriples",
+    "jsonld": "kg.exporters.rdf:export_jsonld",
+}
+#: formats whose output is a directory (``--out`` required).
+DIRECTORY_FORMATS: set[str] = set()
+
+
+def exporter(fmt: str) -> Exporter:
+    """The export function for ``fmt``."""
+    module, function = FORMATS[fmt].split(":")
+    return getattr(importlib.import_module(module), function)

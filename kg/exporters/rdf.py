@@ -11,6 +11,21 @@ from kg.store import ntriples_path
 RDF_FORMATS = ("ttl", "nt", "jsonld")
 
 
+def export_turtle(data_dir: Path, out: Path | None = None) -> bytes:
+    """Turtle, byte-stable."""
+    return export_rdf(data_dir, "ttl")
+
+
+def export_ntriples(data_dir: Path, out: Path | None = None) -> bytes:
+    """Canonical (sorted) N-Triples."""
+    return export_rdf(data_dir, "nt")
+
+
+def export_jsonld(data_dir: Path, out: Path | None = None) -> bytes:
+    """JSON-LD with a prefix context, arrays sorted."""
+    return export_rdf(data_dir, "jsonld")
+
+
 def export_rdf(data_dir: Path, fmt: str) -> bytes:
     """The current build serialised as ``fmt``; the same store always gives the same bytes."""
     source = ntriples_path(data_dir)

@@ -13,7 +13,7 @@ from kg.graph import build_rdf, canonical_ntriples
 from kg.loaders.corpus import load_corpus
 from kg.ontology import ONTOLOGY_DIR, load_ontology, ontology_files
 from kg.projection import project
-from kg.store import save
+from kg.store import check_writable, save
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ def build(source: Path, data_dir: Path, *, validate: bool = True) -> BuildResult
     """Build, validate and persist the graph of ``source``; the old store stays on failure."""
     ontology = load_ontology(ONTOLOGY_DIR)
     corpus = load_corpus(source, ontology)
+    check_writable(data_dir)
     graph = build_rdf(corpus, ontology)
     conforms: bool | None = None
     if validate:

@@ -22,6 +22,11 @@ def ref(node: dict[str, Any]) -> dict[str, Any]:
             "document": node["document"]}
 
 
+def _edge(hop: Hop) -> dict[str, Any]:
+    """How an edge is backed: its modality and its evidence passages."""
+    return {"modality": hop.edge["modality"], "evidence": hop.edge["evidence"]}
+
+
 def _actor(node: dict[str, Any]) -> str | None:
     return node.get("properties", {}).get("actor")
 
@@ -43,7 +48,7 @@ def _scope(view: GraphView, node_id: str) -> list[str]:
 
 
 def _innovation_types(view: GraphView, node_id: str) -> list[dict[str, Any]]:
-    return [{**ref(h.node), "evidence": h.edge["evidence"]} for h in view.out(node_id, "promotes")]
+    return [{**ref(h.node), **_edge(h)} for h in view.out(node_id, "promotes")]
 
 
 def _related(view: GraphView, ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -54,7 +59,7 @@ def _related(view: GraphView, ids: Iterable[str]) -> list[dict[str, Any]]:
             if hop.node["id"] not in seen:
                 seen.add(hop.node["id"])
                 out.append({**ref(hop.node), "relation": "closeMatch", "match_of": node_id,
-                            "evidence": hop.edge["evidence"]})
+                            **_edge(hop)})
     return out
 
 
@@ -69,13 +74,13 @@ def _policies(view: GraphView, ids: Iterable[str]) -> list[dict[str, Any]]:
                 out.append({**ref(hop.node), "date": props.get("date"),
                             "issued_by": [ref(h.node) for h in view.out(hop.node["id"], "issuedBy")],
                             "via": hop.relation, "target": node_id,
-                            "evidence": hop.edge["evidence"]})
+                            **_edge(hop)})
     return out
 
 
 def _strategy_entry(hop: Hop, via: str, target: str) -> dict[str, Any]:
     return {**ref(hop.node), "actor": _actor(hop.node), "via": via, "target": target,
-            "evidence": hop.edge["evidence"]}
+            **_edge(hop)}
 
 
 def _cases_for_mechanisms(view: GraphView, mechanisms: Iterable[str]) -> list[dict[str, Any]]:
@@ -84,7 +89,7 @@ def _cases_for_mechanisms(view: GraphView, mechanisms: Iterable[str]) -> list[di
         for practice in view.into(mech, "exemplifies"):
             for case in view.into(practice.node["id"], "hasPractice"):
                 out.append({**ref(case.node), "role": "exemplifies", "mechanism": mech,
-                            "practice": ref(practice.node), "evidence": practice.edge["evidence"]})
+                            "practice": ref(practice.node), **_edge(practice)})
     return out
 
 
@@ -98,9 +103,11 @@ def trace_barrier(view: GraphView, barrier_id: str) -> dict[str, Any]:
             if hop.node["id"] in mech_ids:
                 continue
             mech_ids.append(hop.node["id"])
-            mechanisms.append({**ref(hop.node), "via_barrier": source,
-                               "innovation_types": _innovation_types(view, hop.node["id"]),
-                               "evidence": hop.edge["evidence"]})
+            entry = {**ref(hop.node), "innovation_types": _innovation_types(view, hop.node["id"]),
+                     **_edge(hop)}
+            if source != barrier_id:
+                entry["via_barrier"] = source
+            mechanisms.append(entry)
         if mechanisms and source == barrier_id:
             break
     strategies = [_strategy_entry(h, "mitigates", target) for target in scope
@@ -109,7 +116,7 @@ def trace_barrier(view: GraphView, barrier_id: str) -> dict[str, Any]:
                    for h in view.into(mech, "strengthens") if h.node["class"] == "Strategy"]
     related = _related(view, scope)
     cases = [{**ref(h.node), "role": "experiences", "barrier": target,
-              "evidence": h.edge["evidence"]} for target in scope
+              **_edge(h)} for target in scope
              for h in view.into(target, "experiences")]
     cases += _cases_for_mechanisms(view, mech_ids)
     return {
@@ -135,21 +142,21 @@ def trace_strategy(view: GraphView, strategy_id: str) -> dict[str, Any]:
         for hop in view.out(source, "mitigates"):
             barriers.append({**ref(hop.node), "via_strategy": source,
                              "dimension": _dimension(view, hop.node["id"]),
-                             "evidence": hop.edge["evidence"]})
+                             **_edge(hop)})
         for hop in view.out(source, "strengthens"):
             if hop.node["id"] not in mech_seen:
                 mech_seen.add(hop.node["id"])
                 mechanisms.append({**ref(hop.node), "via": "strengthens", "via_strategy": source,
                                    "innovation_types": _innovation_types(view, hop.node["id"]),
-                                   "evidence": hop.edge["evidence"]})
+                                   **_edge(hop)})
     for barrier in barriers:
         for hop in view.out(barrier["id"], "hinders"):
             if hop.node["id"] not in mech_seen:
                 mech_seen.add(hop.node["id"])
                 mechanisms.append({**ref(hop.node), "via": "unblocks", "via_barrier": barrier["id"],
                                    "innovation_types": _innovation_types(view, hop.node["id"]),
-                                   "evidence": hop.edge["evidence"]})
-    examples = [{**ref(h.node), "evidence": h.edge["evidence"]}
+                                   **_edge(hop)})
+    examples = [{**ref(h.node), **_edge(h)}
                 for h in view.into(strategy_id, "illustrates")]
     return {
         "strategy": {**ref(node), "actor": _actor(node), "definition": node.get("definition", {}),
@@ -168,7 +175,7 @@ def trace_mechanism(view: GraphView, mechanism_id: str) -> dict[str, Any]:
     """What hinders and strengthens a mechanism, and the cases and theories behind it."""
     node = view.node(mechanism_id)
     barriers = [{**ref(h.node), "dimension": _dimension(view, h.node["id"]),
-                 "evidence": h.edge["evidence"]} for h in view.into(mechanism_id, "hinders")]
+                 **_edge(h)} for h in view.into(mechanism_id, "hinders")]
     strategies = [_strategy_entry(h, "strengthens", mechanism_id)
                   for h in view.into(mechanism_id, "strengthens") if h.node["class"] == "Strategy"]
     strategies += [_strategy_entry(h, "mitigates", b["id"]) for b in barriers
@@ -176,7 +183,7 @@ def trace_mechanism(view: GraphView, mechanism_id: str) -> dict[str, Any]:
 
     def hops(relation: str, outgoing: bool = True) -> list[dict[str, Any]]:
         walk = view.out if outgoing else view.into
-        return [{**ref(h.node), "evidence": h.edge["evidence"]} for h in walk(mechanism_id, relation)]
+        return [{**ref(h.node), **_edge(h)} for h in walk(mechanism_id, relation)]
 
     return {
         "mechanism": {**ref(node), "definition": node.get("definition", {}),
@@ -214,9 +221,9 @@ def show(view: GraphView, node_id: str) -> dict[str, Any]:
                    "properties": node.get("properties", {}), "origin": node.get("origin"),
                    "evidence": node.get("evidence", [])},
         "outgoing": [{"relation": h.relation, "modality": h.edge["modality"], **ref(h.node),
-                      "evidence": h.edge["evidence"]} for h in view.out(node_id)],
+                      **_edge(h)} for h in view.out(node_id)],
         "incoming": [{"relation": h.relation, "modality": h.edge["modality"], **ref(h.node),
-                      "evidence": h.edge["evidence"]} for h in view.into(node_id)],
+                      **_edge(h)} for h in view.into(node_id)],
     }
 
 
@@ -260,7 +267,7 @@ def cases_table(view: GraphView) -> list[dict[str, Any]]:
                 practices[mech.node["id"]] = {**ref(hop.node), "mechanism": ref(mech.node),
                                               "evidence": hop.node.get("evidence", [])}
         outcomes = [{**ref(h.node), "properties": h.node.get("properties", {}),
-                     "evidence": h.edge["evidence"]} for h in view.out(case["id"], "achieves")]
+                     **_edge(h)} for h in view.out(case["id"], "achieves")]
         rows.append({**ref(case), "enterpriseType": props.get("enterpriseType"),
                      "industry": props.get("industry"), "size": props.get("size"),
                      "indicators": {k: props.get(k) for k in TABLE1_INDICATORS},

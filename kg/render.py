@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any, Iterable
 
 DETAIL_KEYS = ("actor", "via", "target", "role", "mechanism", "barrier", "via_barrier",
@@ -30,9 +31,17 @@ def label(item: dict[str, Any], lang: str) -> str:
     return labels.get(lang) or labels.get("en") or labels.get("zh") or item.get("id", "")
 
 
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’–—"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
 def flat(text: str) -> str:
-    """A quote with the PDF's line breaks and stray spaces collapsed."""
-    return " ".join(text.split())
+    """A quote for reading: PDF line breaks joined, no stray space inside Chinese text.
+
+    >>> flat("通过学习社 区聚合用户\\n创意, with English  words")
+    '通过学习社区聚合用户创意, with English words'
+    """
+    return _CJK_GAP.sub("", " ".join(text.split()))
 
 
 def evidence_line(item: dict[str, Any]) -> str:

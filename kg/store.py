@@ -33,6 +33,17 @@ def dump_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
+def check_writable(data_dir: Path) -> None:
+    """Fail early, before any work, when the data dir cannot be written."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        raise KgError(f"cannot write the store: {exc.strerror}", where=str(data_dir),
+                      hint="choose a writable --data-dir or set KG_DATA_DIR") from None
+
+
 def save(data_dir: Path, *, ntriples: str, projection: dict[str, Any],
          manifest: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
     """Write a complete build and make it current; returns its directory and manifest."""

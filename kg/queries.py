@@ -259,7 +259,7 @@ def list_entities(view: GraphView, cls: str) -> list[dict[str, Any]]:
 def cases_table(view: GraphView) -> list[dict[str, Any]]:
     """Table 1 of paper 000 rebuilt from the graph: indicators, practices and outcomes."""
     rows = []
-    for case in view.of_class("Case"):
+    for case in sorted(view.of_class("Case"), key=lambda c: c["label"].get("en", c["id"])):
         props = case.get("properties", {})
         practices = {}
         for hop in view.out(case["id"], "hasPractice"):

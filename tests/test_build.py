@@ -110,3 +110,22 @@ def test_exports_parse_back_to_the_same_graph(seed_store: Path, tmp_path: Path,
                                      "--data-dir", str(seed_store)])
         assert result.exit_code == 0, result.stderr
         assert isomorphic(Graph().parse(out, format=parser), reference)
+
+
+def test_builds_in_processes_with_different_hash_seeds_are_identical(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "4242"):
+        data_dir = tmp_path / f"store-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "kg.cli", "build", "--no-validate", "--source",
+                        str(SEED), "--data-dir", str(data_dir)], check=True, env=env,
+                       capture_output=True)
+        ttl = subprocess.run([sys.executable, "-m", "kg.cli", "export", "--format", "ttl",
+                              "--data-dir", str(data_dir)], check=True, env=env,
+                             capture_output=True).stdout
+        outputs.append(((current_build(data_dir) / GRAPH_NT).read_bytes(), ttl))
+    assert outputs[0] == outputs[1]

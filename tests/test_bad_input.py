@@ -56,6 +56,9 @@ CASES = {
         ["unknown object id 'mechanism/no-such-thing'"]),
     "unknown class": (replace_in(MODEL, "type: Mechanism", "type: Mechansim"),
                       ["unknown class 'Mechansim'"]),
+    "relation between the wrong classes": (
+        replace_in("annotations/000-barriers.yaml", "predicate: hinders", "predicate: grounds"),
+        ["'grounds' cannot link Barrier to Mechanism", "it links Theory to Mechanism"]),
     "unknown relation": (replace_in(MODEL, "predicate: promotes", "predicate: promote"),
                          ["unknown relation 'promote'"]),
     "duplicate id": (write_bytes("annotations/zz-extra.yaml", (

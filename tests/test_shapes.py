@@ -52,3 +52,27 @@ def test_there_are_broken_samples_for_the_key_rules() -> None:
     names = {p.stem for p in BAD}
     assert {"bad-barrier-without-hinders", "bad-relation-without-assertion", "bad-wrong-range",
             "bad-case-missing-indicator", "bad-strategy-without-target"} <= names
+
+
+def test_kg_validate_exits_1_on_a_store_that_does_not_conform(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+    from kg.graph import canonical_ntriples
+    from kg.store import save
+
+    graph = Graph().parse(FIXTURES / "bad-barrier-without-hinders.ttl")
+    save(tmp_path, ntriples=canonical_ntriples(graph),
+         projection={"nodes": [], "edges": [], "documents": {}, "classes": {}, "relations": {}},
+         manifest={"triples": len(graph)})
+    runner = CliRunner()
+    text = runner.invoke(app, ["validate", "--data-dir", str(tmp_path)])
+    assert text.exit_code == 1
+    assert text.stdout.startswith("conforms: false")
+    assert "hinder" in text.stdout
+    as_json = runner.invoke(app, ["validate", "--format", "json", "--data-dir", str(tmp_path)])
+    report = json.loads(as_json.stdout)
+    assert as_json.exit_code == 1 and report["conforms"] is False
+    assert {"severity", "focus", "path", "message", "shape"} <= set(report["results"][0])

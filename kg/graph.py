@@ -6,8 +6,8 @@ import hashlib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable
 
-from kg.model import Corpus, Entity, Passage, Relation
-from kg.ontology import DCTERMS, EXTERNAL_RELATIONS, ID, IKG, SKOS, XSD, Ontology
+from kg.model import Corpus, Entity, Passage, PropertyValue, Relation
+from kg.ontology import DCTERMS, ID, IKG, SKOS, XSD, Ontology
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -124,7 +124,7 @@ def build_rdf(corpus: Corpus, ontology: Ontology) -> "Graph":
     return graph
 
 
-def _property(name: str, value: object, ontology: Ontology) -> tuple:
+def _property(name: str, value: PropertyValue, ontology: Ontology) -> tuple:
     """The predicate and typed object of one entity property."""
     from rdflib import Literal, URIRef
 

@@ -19,7 +19,7 @@ def evidence_json(passage: Passage) -> dict[str, Any]:
 
 def project(corpus: Corpus, ontology: Ontology) -> dict[str, Any]:
     """Nodes (documents and entities) and edges (relations), sorted for stable output."""
-    nodes = []
+    nodes: list[dict[str, Any]] = []
     for doc in corpus.documents:
         nodes.append({"id": f"document/{doc.id}", "class": "Document", "label": dict(doc.title),
                       "alt_labels": {}, "definition": {}, "document": doc.id, "origin": "metadata",
@@ -31,7 +31,7 @@ def project(corpus: Corpus, ontology: Ontology) -> dict[str, Any]:
             "definition": dict(entity.definition), "document": entity.document,
             "origin": entity.origin, "properties": dict(sorted(entity.properties.items())),
             "evidence": [evidence_json(p) for p in entity.evidence]})
-    edges = []
+    edges: list[dict[str, Any]] = []
     for relation in corpus.relations:
         info = ontology.relations[relation.predicate]
         edges.append({

@@ -37,11 +37,21 @@ def node_properties(node: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
+def passage_id(evidence: dict[str, Any]) -> str:
+    """The id of an evidence passage, as the RDF graph names it.
+
+    >>> passage_id({"document": "000", "start": 5, "end": 9})
+    'passage/000/5-9'
+    """
+    return f"passage/{evidence['document']}/{evidence['start']}-{evidence['end']}"
+
+
 def edge_properties(edge: dict[str, Any]) -> dict[str, Any]:
-    """Modality and evidence (parallel arrays) of a relationship."""
+    """Modality and evidence (parallel arrays; ``evidence_passages`` name the passages)."""
     evidence = edge.get("evidence", [])
     return {
         "modality": edge["modality"],
+        "evidence_passages": [passage_id(e) for e in evidence],
         "evidence_documents": [e["document"] for e in evidence],
         "evidence_sections": [e["section"] or "" for e in evidence],
         "evidence_starts": [e["start"] for e in evidence],

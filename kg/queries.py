@@ -304,7 +304,7 @@ def paths(view: GraphView, source: str, target: str, *, limit: int = 5) -> list[
     out = []
     for route in sorted(routes):
         hops = []
-        for a, b in zip(route, route[1:]):
+        for a, b in zip(route, route[1:], strict=False):
             for u, v in ((a, b), (b, a)):
                 for key, data in sorted(view.graph.get_edge_data(u, v, default={}).items()):
                     edge = data["data"]

@@ -11,6 +11,9 @@ from kg.ontology import ONTOLOGY_DIR, SHAPES_FILE, ontology_files
 if TYPE_CHECKING:
     from rdflib import Graph
 
+#: The focus node of the whole-graph SPARQL constraints in shapes.ttl.
+ONTOLOGY_IRI = "https://w3id.org/innovation-kg/ontology"
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -47,18 +50,23 @@ def validate_graph(graph: "Graph", ontology_dir: Path = ONTOLOGY_DIR) -> Validat
     shapes = Graph().parse(ontology_dir / SHAPES_FILE, format="turtle")
     conforms, report, text = validate(data, shacl_graph=shapes, inference="none", advanced=False,
                                       inplace=True, allow_warnings=True)
+
+    def value(result: object, p: URIRef) -> str:
+        v = report.value(result, p)
+        return "" if v is None else str(v)
+
     findings = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
-        def value(p: URIRef) -> str:
-            v = report.value(result, p)
-            return "" if v is None else str(v)
         source = report.value(result, SH.sourceShape)
         holder = shapes.value(predicate=SH.property, object=source) if source is not None else None
+        focus = value(result, SH.focusNode)
+        if focus == ONTOLOGY_IRI:  # a whole-graph constraint: the offending node is sh:value
+            focus = value(result, SH.value) or focus
         findings.append(Finding(
-            severity=value(SH.resultSeverity).rsplit("#", 1)[-1], focus=value(SH.focusNode),
-            path=value(SH.resultPath), message=value(SH.resultMessage),
+            severity=value(result, SH.resultSeverity).rsplit("#", 1)[-1], focus=focus,
+            path=value(result, SH.resultPath), message=value(result, SH.resultMessage),
             shape=str(holder if isinstance(source, BNode) and holder is not None else source or ""),
-            value=value(SH.value)))
+            value=value(result, SH.value)))
     findings.sort(key=lambda f: (f.focus, f.path, f.message))
     return ValidationReport(bool(conforms), findings, str(text))
 

@@ -160,7 +160,7 @@ class AnnotationFile:
                   documents: dict[str, str]) -> Relation:
         at = where(self.path, raw)
         self._check_keys(raw, _RELATION_KEYS, at, "relation")
-        subject, predicate, obj = raw.get("subject"), raw.get("predicate"), raw.get("object")
+        subject, predicate, obj = (str(raw.get(k, "")) for k in ("subject", "predicate", "object"))
         at = f"{at}: relation {subject} {predicate} {obj}"
         if predicate not in self.ontology.relations or predicate == "cites":
             known = ", ".join(sorted(set(self.ontology.relations) - {"cites"}))
@@ -191,6 +191,7 @@ class AnnotationFile:
     def _evidence(self, raw: dict[str, Any], at: str, *, default_document: str) -> tuple[Passage, ...]:
         if "quote" in raw and "evidence" in raw:
             raise KgError("give either 'quote' or 'evidence', not both", where=at)
+        items: Any
         if "quote" in raw:
             items = [{"quote": raw["quote"], "section": raw.get("section")}]
         else:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Iterator
-
 from kg.documents import DocumentText, QuoteMatch
 from kg.model import Entity, Passage, Relation
 
@@ -82,8 +80,3 @@ def _clean(name: str) -> str:
             return name[len(prefix):]
     return name
 
-
-def iter_markers(doc: DocumentText) -> Iterator[int]:
-    """Citation numbers in document order (with repeats)."""
-    for m in _MARKER.finditer(doc.text):
-        yield int(m.group(1))

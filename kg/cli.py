@@ -315,12 +315,7 @@ def list_(kind: Annotated[str, typer.Argument(help="A class: barriers, strategie
     rows = list_entities(view, cls)
     if fmt is not TabularFormat.json:
         rows = [{"id": r["id"], "class": r["class"], "label": render.label(r, lang.value),
-                 "document": r["document"],
-                 "details": render.join([*(f"{k}={v}" for k, v in r["properties"].items()
-                                           if k != "measures"),
-                                         r.get("dimension", {}) and
-                                         f"dimension={r['dimension']['id']}"])}
-                for r in rows]
+                 "document": r["document"], "details": render.list_details(r)} for r in rows]
     _emit_rows(rows, fmt, f"{cls} ({len(rows)})")
 
 

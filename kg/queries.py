@@ -252,6 +252,8 @@ def list_entities(view: GraphView, cls: str) -> list[dict[str, Any]]:
         row = {**ref(node), "properties": node.get("properties", {})}
         if node["class"] in ("Barrier", "Mechanism"):
             row["dimension"] = _dimension(view, node["id"])
+        if node["class"] == "Policy":
+            row["issued_by"] = [ref(h.node) for h in view.out(node["id"], "issuedBy")]
         rows.append(row)
     return rows
 

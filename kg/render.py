@@ -209,5 +209,18 @@ def stats_tables(stats: dict[str, Any]) -> None:
     out.print(f"triples: {stats['triples']}  evidence items on edges: {stats['evidence_items']}")
 
 
+#: Properties too long or redundant for a one-line summary in `kg list`.
+_LIST_HIDDEN = {"measures", "keyContent", "title"}
+
+
+def list_details(row: dict[str, Any]) -> str:
+    """A one-line summary of a listed entity: short properties, dimension, issuers."""
+    parts = [f"{k}={v}" for k, v in row.get("properties", {}).items() if k not in _LIST_HIDDEN]
+    if row.get("dimension"):
+        parts.append(f"dimension={row['dimension']['id']}")
+    parts += [f"issued_by={org['id']}" for org in row.get("issued_by", [])]
+    return "; ".join(parts)
+
+
 def join(values: Iterable[Any]) -> str:
     return "; ".join(str(v) for v in values if v not in (None, ""))

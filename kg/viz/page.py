@@ -26,7 +26,9 @@ from kg.viz.style import class_style, edge_width, node_label, relation_label
 
 VIS_VERSION = "9.1.2"
 FONT_FACE = "system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
-EXTERNAL_REF = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+EXTERNAL_REF = re.compile(r"""(?:\b(?:src|href)\s*=\s*["']?|url\(\s*["']?|@import\s+["']?)\s*"""
+                          r"""(?:[a-z][a-z0-9+.-]*:)?//""", re.IGNORECASE)
+SCRIPT_BODY = re.compile(r"(<script\b[^>]*>).*?(</script>)", re.IGNORECASE | re.DOTALL)
 
 #: vis-network options: positions are precomputed, so physics is off and nothing has to settle.
 OPTIONS: dict[str, Any] = {
@@ -214,8 +216,15 @@ def html_page(data: dict[str, Any]) -> str:
 
 
 def external_references(html: str) -> list[str]:
-    """Every ``src``/``href`` in the page that points at another host (should be none)."""
-    return [m.group(0) for m in EXTERNAL_REF.finditer(html)]
+    """Every ``src``/``href``/CSS ``url()``/``@import`` that points at another host.
+
+    Script bodies are skipped (the data block is inert text; a quote may mention a URL);
+    script and link tags themselves and all styles are checked.
+
+    >>> external_references('<link href="https://cdn.example/x.css"><script>"src=//x"</script>')
+    ['href="https://']
+    """
+    return [m.group(0) for m in EXTERNAL_REF.finditer(SCRIPT_BODY.sub(r"\1\2", html))]
 
 
 def render_page(selection: Selection, xy: dict[str, tuple[int, int]], ctx: PageContext) -> str:

@@ -1,0 +1,358 @@
+"""The Neo4j property graph of a build, and its schema (labels, types, typed properties).
+
+Entities and documents come from the stored projection through :mod:`kg.propertygraph` (the
+mapping ``kg cypher`` uses), so both see the same labels, types and properties. On top of it
+the Neo4j side adds:
+
+* a ``:Passage`` node per distinct evidence span (``id`` = ``passage/<doc>/<start>-<end>``,
+  the same id as the RDF graph), linked ``(:Passage)-[:IN_DOCUMENT]->(:Document)``;
+* ``(entity)-[:HAS_EVIDENCE]->(:Passage)`` for the evidence of each entity (relationships
+  carry their evidence as parallel arrays, ``evidence_passages`` naming the passages);
+* the marker label ``:InnovationKG`` on every node, so that a wipe removes only this project.
+
+Values are coerced to the ontology's datatypes (``xsd:integer`` → INTEGER, ``xsd:decimal`` →
+FLOAT), so every property name has one type across the graph.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from kg.errors import KgError
+from kg.propertygraph import edge_properties, node_labels, node_properties, passage_id
+
+MARKER = "InnovationKG"
+PASSAGE = "Passage"
+DOCUMENT = "Document"
+HAS_EVIDENCE = "HAS_EVIDENCE"
+IN_DOCUMENT = "IN_DOCUMENT"
+#: What the two Neo4j-only relationship types stand for in the RDF graph.
+EXTRA_TYPES = {HAS_EVIDENCE: "prov:wasDerivedFrom", IN_DOCUMENT: "dcterms:isPartOf"}
+
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+COERCE = {XSD + "integer": int, XSD + "decimal": float}
+
+#: Neo4j type names of property values (as ``SHOW``/``db.schema`` print them).
+STRING, INTEGER, FLOAT, BOOLEAN = "STRING", "INTEGER", "FLOAT", "BOOLEAN"
+SCALARS = {str: STRING, bool: BOOLEAN, int: INTEGER, float: FLOAT}
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node: its id, its class (``kind``), its labels (class and superclasses) and props."""
+
+    id: str
+    kind: str
+    labels: tuple[str, ...]
+    props: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """A relationship between two node ids with its type and properties."""
+
+    source: str
+    target: str
+    type: str
+    props: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PropertyGraph:
+    """Every node and relationship of one build, sorted (same store, same order)."""
+
+    nodes: tuple[Node, ...]
+    relationships: tuple[Relationship, ...]
+    build: str = ""
+
+
+@dataclass(frozen=True)
+class Property:
+    """A property name and its Neo4j type."""
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    """A node label: how many nodes carry it and their properties."""
+
+    name: str
+    count: int
+    properties: tuple[Property, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """A relationship type: the ontology relation it stands for, its ends and properties."""
+
+    name: str
+    relation: str
+    count: int
+    start: tuple[str, ...]
+    end: tuple[str, ...]
+    properties: tuple[Property, ...]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The labels, relationship types and property types of a property graph."""
+
+    labels: tuple[LabelSpec, ...]
+    types: tuple[TypeSpec, ...]
+    marker: str = MARKER
+    property_types: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label_names(self) -> list[str]:
+        return [spec.name for spec in self.labels]
+
+    @property
+    def type_names(self) -> list[str]:
+        return [spec.name for spec in self.types]
+
+    def property_names(self) -> list[str]:
+        """Every property name of nodes and relationships, sorted."""
+        return sorted(self.property_types)
+
+
+def value_type(value: Any) -> str | None:
+    """The Neo4j type of a property value; ``None`` for an empty list (type unknown).
+
+    >>> [value_type(v) for v in ("a", 3, 2.5, ["x"], [1, 2], [])]
+    ['STRING', 'INTEGER', 'FLOAT', 'LIST<STRING>', 'LIST<INTEGER>', None]
+    """
+    if isinstance(value, list):
+        kinds = {value_type(v) for v in value}
+        if not kinds:
+            return None
+        if len(kinds) > 1 or any(k is None or k.startswith("LIST") for k in kinds):
+            raise ValueError(f"mixed or nested list {value!r}")
+        return f"LIST<{kinds.pop()}>"
+    kind = SCALARS.get(type(value))
+    if kind is None:
+        raise ValueError(f"unsupported property value {value!r}")
+    return kind
+
+
+def _coerce(props: dict[str, Any], datatypes: Mapping[str, str]) -> dict[str, Any]:
+    """Class properties cast to their ontology datatype; ``None`` values dropped."""
+    out = {}
+    for key, value in props.items():
+        if value is None:
+            continue
+        cast = COERCE.get(datatypes.get(key, ""))
+        if cast is not None and not isinstance(value, bool):
+            value = cast(value)
+        out[key] = value
+    return out
+
+
+def _passage_props(evidence: dict[str, Any]) -> dict[str, Any]:
+    props: dict[str, Any] = {"id": passage_id(evidence), "document": evidence["document"]}
+    if evidence.get("section"):
+        props["section"] = evidence["section"]
+    props.update(startOffset=evidence["start"], endOffset=evidence["end"],
+                 quote=evidence["quote"])
+    return props
+
+
+def property_graph(projection: dict[str, Any], datatypes: Mapping[str, str] | None = None,
+                   build: str = "") -> PropertyGraph:
+    """The Neo4j property graph of a projection (pure: no I/O).
+
+    ``datatypes`` maps property names to XSD datatype IRIs (from the ontology) for coercion.
+    """
+    datatypes = datatypes or {}
+    classes = projection.get("classes", {})
+    nodes: dict[str, Node] = {}
+    passages: dict[str, dict[str, Any]] = {}
+    rels: dict[tuple[str, str, str], Relationship] = {}
+
+    def add_rel(rel: Relationship) -> None:
+        key = (rel.type, rel.source, rel.target)
+        if key in rels and rels[key].props != rel.props:
+            raise KgError(f"two {rel.type} relationships from {rel.source} to {rel.target}",
+                          hint="the property graph keeps one relationship per type and pair")
+        rels[key] = rel
+
+    for node in projection["nodes"]:
+        labels = tuple(node_labels(node, classes))
+        bad = [label for label in labels if not IDENTIFIER.match(label)]
+        if bad:
+            raise KgError(f"class name {bad[0]!r} cannot be a Neo4j label", where=node["id"])
+        nodes[node["id"]] = Node(node["id"], node["class"], labels,
+                                 _coerce(node_properties(node), datatypes))
+        for evidence in node.get("evidence", []):
+            pid = passage_id(evidence)
+            passages.setdefault(pid, evidence)
+            add_rel(Relationship(node["id"], pid, HAS_EVIDENCE, {}))
+    for edge in projection["edges"]:
+        if not IDENTIFIER.match(edge["type"]):
+            raise KgError(f"relation type {edge['type']!r} cannot be a Neo4j type",
+                          where=f"{edge['source']} -{edge['relation']}-> {edge['target']}")
+        for evidence in edge.get("evidence", []):
+            passages.setdefault(passage_id(evidence), evidence)
+        add_rel(Relationship(edge["source"], edge["target"], edge["type"],
+                             edge_properties(edge)))
+    for pid, evidence in passages.items():
+        if pid in nodes:
+            raise KgError(f"passage id {pid!r} is also an entity id")
+        nodes[pid] = Node(pid, PASSAGE, (PASSAGE,), _passage_props(evidence))
+        add_rel(Relationship(pid, f"document/{evidence['document']}", IN_DOCUMENT, {}))
+    for rel in rels.values():
+        for end in (rel.source, rel.target):
+            if end not in nodes:
+                raise KgError(f"{rel.type} relationship ends at unknown node {end!r}",
+                              where=f"{rel.source} -> {rel.target}", hint="run `kg build` again")
+    ordered_rels = sorted(rels.values(), key=lambda r: (r.type, r.source, r.target))
+    return PropertyGraph(tuple(nodes[k] for k in sorted(nodes)), tuple(ordered_rels), build)
+
+
+def relation_names(projection: dict[str, Any]) -> dict[str, str]:
+    """Relationship type -> ontology relation name (plus the two Neo4j-only types)."""
+    out = {info["type"]: name for name, info in projection.get("relations", {}).items()}
+    out.update(EXTRA_TYPES)
+    return out
+
+
+def schema_of(graph: PropertyGraph, relations: Mapping[str, str] | None = None,
+              descriptions: Mapping[str, str] | None = None) -> Schema:
+    """Labels, types and property types actually used by ``graph``; one type per property."""
+    relations = relations or {}
+    descriptions = descriptions or {}
+    types: dict[str, str] = {}
+    owners: dict[str, str] = {}
+
+    def note(owner: str, props: dict[str, Any]) -> None:
+        for key, value in props.items():
+            if not IDENTIFIER.match(key):
+                raise KgError(f"property name {key!r} cannot be a Neo4j property", where=owner)
+            kind = value_type(value)
+            if kind is None:
+                types.setdefault(key, "")
+                continue
+            if types.get(key) and types[key] != kind:
+                raise KgError(f"property {key!r} is {kind} here but {types[key]} on "
+                              f"{owners[key]}", where=owner,
+                              hint="fix the value's type in the annotations")
+            if not types.get(key):
+                types[key], owners[key] = kind, owner
+
+    label_props: dict[str, set[str]] = {}
+    label_count: dict[str, int] = {}
+    for node in graph.nodes:
+        note(node.id, node.props)
+        for label in node.labels:
+            label_props.setdefault(label, set()).update(node.props)
+            label_count[label] = label_count.get(label, 0) + 1
+    kinds = {node.id: node.kind for node in graph.nodes}
+    type_props: dict[str, set[str]] = {}
+    type_count: dict[str, int] = {}
+    ends: dict[str, tuple[set[str], set[str]]] = {}
+    for rel in graph.relationships:
+        note(f"{rel.source} -{rel.type}-> {rel.target}", rel.props)
+        type_props.setdefault(rel.type, set()).update(rel.props)
+        type_count[rel.type] = type_count.get(rel.type, 0) + 1
+        start, end = ends.setdefault(rel.type, (set(), set()))
+        start.add(kinds[rel.source])
+        end.add(kinds[rel.target])
+    for key, kind in types.items():
+        if not kind:  # only ever an empty list: the evidence arrays are the only lists
+            types[key] = "LIST<STRING>"
+
+    def props(names: Iterable[str]) -> tuple[Property, ...]:
+        return tuple(Property(n, types[n]) for n in _property_order(names))
+
+    labels = [LabelSpec(MARKER, len(graph.nodes), (Property("id", STRING),),
+                        "every node pushed or exported by innovation-kg")]
+    labels += [LabelSpec(name, label_count[name], props(label_props[name]),
+                         descriptions.get(name, ""))
+               for name in sorted(label_props)]
+    rel_specs = [TypeSpec(name, relations.get(name, ""), type_count[name],
+                          tuple(sorted(ends[name][0])), tuple(sorted(ends[name][1])),
+                          props(type_props[name]))
+                 for name in sorted(type_props)]
+    return Schema(tuple(labels), tuple(rel_specs), MARKER, dict(sorted(types.items())))
+
+
+_FIRST = ("id", "document", "label_zh", "label_en", "alt_labels_zh", "alt_labels_en",
+          "definition_zh", "definition_en", "section", "startOffset", "endOffset", "quote",
+          "modality", "evidence_passages", "evidence_documents", "evidence_sections",
+          "evidence_starts", "evidence_ends", "evidence_quotes")
+
+
+def _property_order(names: Iterable[str]) -> list[str]:
+    """The common properties first (in a fixed order), then the rest alphabetically."""
+    names = set(names)
+    head = [n for n in _FIRST if n in names]
+    return head + sorted(names - set(head))
+
+
+def neo4j_labels(node: Node) -> tuple[str, ...]:
+    """The labels a node gets in Neo4j: the marker, then its class labels."""
+    return (MARKER, *node.labels)
+
+
+def load(data_dir: Path) -> tuple[PropertyGraph, Schema]:
+    """The property graph and schema of the current build of ``data_dir``."""
+    from kg.ontology import load_ontology
+    from kg.store import load_manifest, load_projection
+
+    projection = load_projection(data_dir)
+    build = str(load_manifest(data_dir).get("build", ""))
+    datatypes = {name: info.datatype for name, info in load_ontology().properties.items()}
+    graph = property_graph(projection, datatypes, build)
+    descriptions = {name: info.get("definition", {}).get("en", "")
+                    for name, info in projection.get("classes", {}).items()}
+    descriptions[PASSAGE] = descriptions.get(PASSAGE) or "a verbatim span of a document"
+    return graph, schema_of(graph, relation_names(projection), descriptions)
+
+
+def schema_json(schema: Schema) -> dict[str, Any]:
+    """The schema as plain JSON."""
+    return {
+        "marker": schema.marker,
+        "labels": [{"label": s.name, "nodes": s.count, "description": s.description,
+                    "properties": {p.name: p.type for p in s.properties}} for s in schema.labels],
+        "relationships": [{"type": s.name, "relation": s.relation, "count": s.count,
+                           "start": list(s.start), "end": list(s.end),
+                           "properties": {p.name: p.type for p in s.properties}}
+                          for s in schema.types],
+        "property_types": dict(schema.property_types),
+    }
+
+
+def schema_markdown(schema: Schema) -> str:
+    """The mapping as two Markdown tables (labels; relationship types), without counts."""
+    def plist(props: tuple[Property, ...], skip: tuple[str, ...] = ()) -> str:
+        return ", ".join(f"`{p.name}` {p.type}" for p in props if p.name not in skip) or "—"
+
+    common = ("id", "document", "label_zh", "label_en", "alt_labels_zh", "alt_labels_en",
+              "definition_zh", "definition_en")
+    lines = ["| label | properties (besides the common ones) |", "|---|---|"]
+    for spec in schema.labels:
+        if spec.name == schema.marker:
+            lines.append(f"| `{spec.name}` | marker on every node; `id` STRING is unique |")
+        else:
+            lines.append(f"| `{spec.name}` | {plist(spec.properties, common)} |")
+    evidence = next((s.properties for s in schema.types if len(s.properties) > 1), ())
+    lines += ["", "| relationship type | ontology relation | from → to | properties |",
+              "|---|---|---|---|"]
+    for spec in schema.types:
+        shown = "evidence (see below)" if spec.properties and spec.properties == evidence \
+            else plist(spec.properties)
+        start = ", ".join(spec.start) if len(spec.start) <= 6 else "any entity with evidence"
+        lines.append(f"| `{spec.name}` | {spec.relation or '—'} | "
+                     f"{start} → {', '.join(spec.end)} | {shown} |")
+    if evidence:
+        lines += ["", "Evidence properties of every domain relationship: " + plist(evidence) + "."]
+    lines += ["", "Common node properties (when present): " + ", ".join(
+        f"`{n}` {schema.property_types[n]}" for n in common if n in schema.property_types) + "."]
+    return "\n".join(lines) + "\n"

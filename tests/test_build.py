@@ -121,10 +121,10 @@ def test_builds_in_processes_with_different_hash_seeds_are_identical(tmp_path: P
     for seed in ("1", "4242"):
         data_dir = tmp_path / f"store-{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-m", "kg.cli", "build", "--no-validate", "--source",
+        subprocess.run([sys.executable, "-m", "kg", "build", "--no-validate", "--source",
                         str(SEED), "--data-dir", str(data_dir)], check=True, env=env,
                        capture_output=True)
-        ttl = subprocess.run([sys.executable, "-m", "kg.cli", "export", "--format", "ttl",
+        ttl = subprocess.run([sys.executable, "-m", "kg", "export", "--format", "ttl",
                               "--data-dir", str(data_dir)], check=True, env=env,
                              capture_output=True).stdout
         outputs.append(((current_build(data_dir) / GRAPH_NT).read_bytes(), ttl))

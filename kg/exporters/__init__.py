@@ -18,9 +18,12 @@ FORMATS: dict[str, str] = {
     "ttl": "kg.exporters.rdf:export_turtle",
     "nt": "kg.exporters.rdf:export_ntriples",
     "jsonld": "kg.exporters.rdf:export_jsonld",
+    "cypher": "kg.exporters.neo4j_cypher:export_cypher",
+    "neo4j-csv": "kg.exporters.neo4j_csv:export_neo4j_csv",
+    "graphml": "kg.exporters.graphml:export_graphml",
 }
 #: formats whose output is a directory (``--out`` required).
-DIRECTORY_FORMATS: set[str] = set()
+DIRECTORY_FORMATS: set[str] = {"neo4j-csv"}
 
 
 def exporter(fmt: str) -> Exporter:

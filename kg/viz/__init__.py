@@ -1,0 +1,45 @@
+"""``kg viz``: an offline, self-contained interactive HTML view of the graph (pyvis).
+
+:mod:`kg.viz.selection` picks the nodes and edges, :mod:`kg.viz.layout` places them,
+:mod:`kg.viz.style` encodes class, language and evidence visually, :mod:`kg.viz.page` writes
+the HTML. :func:`make_page` runs the four in order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from kg.graphview import GraphView
+
+
+def view_title(view: GraphView, selection: Any, depth: Optional[int], lang: str) -> tuple[str, str]:
+    """The page title and a short description of what the view shows."""
+    from kg.render import label
+
+    if selection.focus is None:
+        return "innovation-kg · whole model", "whole model of both papers"
+    name = label(view.nodes[selection.focus], lang)
+    if selection.mode == "trace":
+        return f"innovation-kg · trace: {name}", f"barrier trace of {selection.focus}"
+    hops = 1 if depth is None else depth
+    return f"innovation-kg · around: {name}", f"neighbourhood of {selection.focus}, depth {hops}"
+
+
+def make_page(view: GraphView, *, focus: Optional[str] = None, depth: Optional[int] = None,
+              types: Optional[str] = None, document: Optional[str] = None,
+              lang: str = "both") -> tuple[str, Any]:
+    """The HTML page and the selection it shows (``focus`` is a resolved node id)."""
+    from kg.viz.layout import positions
+    from kg.viz.page import PageContext, render_page
+    from kg.viz.selection import parse_types, select
+
+    selection = select(view, focus=focus, depth=depth, classes=parse_types(view, types),
+                       document=document)
+    title, what = view_title(view, selection, depth, lang)
+    filters = [f"types {types}" if types else "", f"document {document}" if document else ""]
+    what = ", ".join([what, *(f for f in filters if f)])
+    projection = view.projection
+    ctx = PageContext(lang=lang, title=title, view=what, classes=projection.get("classes", {}),
+                      relations=projection.get("relations", {}),
+                      documents=projection.get("documents", {}))
+    return render_page(selection, positions(selection), ctx), selection

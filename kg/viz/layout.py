@@ -34,24 +34,26 @@ MODEL_COLUMNS: dict[str, int] = {
 }
 OTHER_COLUMN = 7
 
-#: Barrier-trace cells: barrier → mechanism → innovation type in the main row, the strategies
-#: in the row below (beside what they mitigate or strengthen), policies below them, cases and
-#: practices above, and the cross-paper matches and the dimension at the top.
+#: Barrier-trace cells: barrier → its parts → mechanisms → innovation types in the main row;
+#: the strategies in the row below, beside what they mitigate or strengthen; policies and their
+#: issuers below them; cases and practices above; the dimension and cross-paper matches on top.
 TRACE_CELLS: dict[str, Cell] = {
-    "barrier": (0, 0), "part": (0, 0), "mechanism": (0, 1), "innovation-type": (0, 2),
-    "strategy-mitigates": (1, 0), "strategy-strengthens": (1, 1),
-    "policy": (2, 0), "issuer": (2, 1),
-    "case": (-1, 0), "practice": (-1, 1),
-    "related": (-2, 0), "dimension": (-2, 1),
+    "barrier": (0, 0), "part": (0, 1), "mechanism": (0, 2), "innovation-type": (0, 3),
+    "strategy-mitigates": (1, 1), "strategy-strengthens": (1, 2),
+    "policy": (2, 1), "issuer": (2, 2),
+    "case": (-1, 1), "practice": (-1, 2),
+    "related": (-2, 0), "dimension": (-2, 0),
 }
 
 
 def layered(ids: Iterable[str], cells: dict[str, Cell], edges: Iterable[tuple[str, str]],
-            *, per_stack: int = 30) -> dict[str, tuple[int, int]]:
+            *, per_stack: int = 30, side_rows: int = 4) -> dict[str, tuple[int, int]]:
     """Integer (x, y) for every id: cells laid out as a grid, each ordered by barycentres.
 
     ``ids`` gives the starting order inside each cell (pass them sorted); ``edges`` are the
-    (source, target) pairs whose crossings the ordering reduces.
+    (source, target) pairs whose crossings the ordering reduces. Main-row cells wrap after
+    ``per_stack`` nodes; the rows above and below wrap after ``side_rows``, so they spread
+    sideways instead of hiding their edges behind each other.
 
     >>> cells = {"a": (0, 0), "b": (0, 0), "x": (0, 1), "y": (0, 1)}
     >>> layered(["a", "b", "x", "y"], cells, [("a", "y"), ("b", "x")])  # uncrossed
@@ -74,7 +76,7 @@ def layered(ids: Iterable[str], cells: dict[str, Cell], edges: Iterable[tuple[st
                 order[cell] = sorted(order[cell], key=lambda n: (
                     _barycentre(n, neighbours[n], rank), before[n]))
                 rank.update(_ranks({cell: order[cell]}))
-    return _geometry(order, per_stack)
+    return _geometry(order, per_stack, side_rows)
 
 
 def _ranks(order: dict[Cell, list[str]]) -> dict[str, float]:
@@ -99,13 +101,15 @@ def _shape(count: int, per_stack: int) -> tuple[int, int]:
     return stacks, math.ceil(count / stacks)
 
 
-def _geometry(order: dict[Cell, list[str]], per_stack: int) -> dict[str, tuple[int, int]]:
+def _geometry(order: dict[Cell, list[str]], per_stack: int,
+              side_rows: int) -> dict[str, tuple[int, int]]:
+    shape = {cell: _shape(len(m), per_stack if cell[0] == 0 else side_rows)
+             for cell, m in order.items()}
     columns = sorted({cell[1] for cell in order})
     lanes = sorted({cell[0] for cell in order})
-    width = {c: max(_shape(len(m), per_stack)[0] - 1 for (l, cc), m in order.items() if cc == c)
-             for c in columns}
-    height = {lane: max(_shape(len(m), per_stack)[1] - 1 for (ll, _), m in order.items()
-                        if ll == lane) * ROW_GAP for lane in lanes}
+    width = {c: max(shape[cell][0] - 1 for cell in order if cell[1] == c) for c in columns}
+    height = {lane: max(shape[cell][1] - 1 for cell in order if cell[0] == lane) * ROW_GAP
+              for lane in lanes}
     x_of, x = {}, 0
     for column in columns:
         x_of[column] = x
@@ -121,7 +125,7 @@ def _geometry(order: dict[Cell, list[str]], per_stack: int) -> dict[str, tuple[i
         cursor = top_of[lane]
     positions: dict[str, tuple[int, int]] = {}
     for (lane, column), members in sorted(order.items()):
-        stacks, rows = _shape(len(members), per_stack)
+        stacks, rows = shape[(lane, column)]
         cell_height = (rows - 1) * ROW_GAP
         top = top_of[lane] + (height[lane] - cell_height) // 2
         for index, node_id in enumerate(members):

@@ -55,7 +55,7 @@ def parse_types(view: GraphView, types: Optional[str]) -> Optional[set[str]]:
         return None
     names = [t.strip() for t in types.split(",") if t.strip()]
     if not names:
-        raise KgError("--types is empty", where="--types",
+        raise KgError("--types is empty",
                       hint="give class names separated by commas, e.g. Barrier,Mechanism")
     classes: set[str] = set()
     for name in names:
@@ -109,7 +109,7 @@ def neighbourhood(view: GraphView, focus: str, depth: int, classes: Optional[set
                   document: Optional[str] = None) -> Selection:
     """The focus and every allowed node within ``depth`` hops (either direction) of it."""
     if depth < 0:
-        raise KgError(f"--depth must be 0 or more, not {depth}", where="--depth")
+        raise KgError(f"--depth must be 0 or more, not {depth}")
     allowed = allowed_ids(view, classes, document) | {focus}
     distance = {focus: 0}
     todo = deque([focus])
@@ -175,7 +175,8 @@ def trace_roles(result: dict[str, Any]) -> dict[str, str]:
         found["mechanism"].append(mech["id"])
         found["innovation-type"] += [t["id"] for t in mech["innovation_types"]]
     for strategy in result["strategies"]:
-        found["strategy-" + strategy["via"]].append(strategy["id"])
+        via = "mitigates" if strategy["via"] == "mitigates" else "strengthens"
+        found["strategy-" + via].append(strategy["id"])
     for policy in result["policies"]:
         found["policy"].append(policy["id"])
         found["issuer"] += [o["id"] for o in policy["issued_by"]]
@@ -249,7 +250,7 @@ def select(view: GraphView, *, focus: Optional[str] = None, depth: Optional[int]
     check_document(view, document)
     if focus is None:
         if depth is not None:
-            raise KgError("--depth needs --focus", where="--depth",
+            raise KgError("--depth needs --focus",
                           hint="add --focus QUERY, or drop --depth for the whole model")
         return whole_model(view, classes, document)
     if depth is None and is_barrier(view.nodes[focus]):

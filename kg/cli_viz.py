@@ -1,0 +1,48 @@
+"""The ``kg viz`` command: write the interactive HTML view of the graph (see :mod:`kg.viz`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from kg.cli import DataDirOption, Lang, _data_dir, _resolve, app, friendly
+
+DEFAULT_OUT = Path("kg-view.html")
+
+
+@app.command()
+@friendly
+def viz(
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = DEFAULT_OUT,
+    focus: Annotated[Optional[str], typer.Option(
+        help="Centre on one entity (id, zh/en label or words); a barrier shows its trace.")]
+    = None,
+    depth: Annotated[Optional[int], typer.Option(
+        help="Hops around --focus (default 1; given with a barrier: its neighbourhood, "
+             "not its trace).", min=0)] = None,
+    types: Annotated[Optional[str], typer.Option(
+        help="Only these classes, comma-separated (e.g. Barrier,Mechanism,Strategy); "
+             "background classes such as Reference only when named.")] = None,
+    document: Annotated[Optional[str], typer.Option(
+        help="Only entities coded from this document (e.g. 000).")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Label language.")] = Lang.both,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write a self-contained interactive HTML view of the graph (opens offline)."""
+    from kg.errors import KgError
+    from kg.fileio import write_atomic
+    from kg.graphview import GraphView
+    from kg.viz import make_page
+
+    if out.is_dir():
+        raise KgError("--out is a directory", where=str(out),
+                      hint="give a file name, e.g. view.html")
+    view = GraphView.from_store(_data_dir(data_dir))
+    focus_id = _resolve(view, focus)["id"] if focus is not None else None
+    html, selection = make_page(view, focus=focus_id, depth=depth, types=types,
+                                document=document, lang=lang.value)
+    write_atomic(out, html.encode("utf-8"))
+    typer.echo(f"wrote {out} ({len(selection.nodes)} nodes, {len(selection.edges)} edges, "
+               f"{selection.mode} view)", err=True)

@@ -1,0 +1,196 @@
+"""``--format neo4j-csv``: CSV files for ``neo4j-admin database import full`` (a directory).
+
+Layout: ``nodes/<Class>.csv`` (``id:ID``, ``:LABEL``, typed properties), ``relationships/
+<TYPE>.csv`` (``:START_ID``, ``:END_ID``, ``:TYPE``, typed properties), ``schema.cypher``
+(the constraint and indexes, to run after the import) and ``README.md`` with the exact
+import command. The directory appears complete or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+from kg.errors import KgError
+from kg.neo4j.mapping import (
+    MARKER, BOOLEAN, FLOAT, INTEGER, STRING, Node, PropertyGraph, Schema, neo4j_labels)
+
+ARRAY_DELIMITER = "|"
+CSV_TYPES = {STRING: "string", INTEGER: "long", FLOAT: "double", BOOLEAN: "boolean"}
+README_TITLE = "# innovation-kg: neo4j-admin import files"
+OWN_ENTRIES = {"nodes", "relationships", "schema.cypher", "README.md"}
+
+
+def csv_type(neo4j_type: str) -> str:
+    """The neo4j-admin header type of a Neo4j type.
+
+    >>> csv_type("INTEGER"), csv_type("LIST<STRING>")
+    ('long', 'string[]')
+    """
+    if neo4j_type.startswith("LIST<"):
+        return CSV_TYPES[neo4j_type[5:-1]] + "[]"
+    return CSV_TYPES[neo4j_type]
+
+
+def csv_value(value: Any, where: str) -> str:
+    """A property value as neo4j-admin reads it (arrays joined by :data:`ARRAY_DELIMITER`)."""
+    if isinstance(value, list):
+        items = [csv_value(v, where) for v in value]
+        for item in items:
+            if ARRAY_DELIMITER in item:
+                raise KgError(f"an array value contains the array delimiter "
+                              f"{ARRAY_DELIMITER!r}: {item[:60]!r}", where=where,
+                              hint="change ARRAY_DELIMITER in kg/exporters/neo4j_csv.py")
+        return ARRAY_DELIMITER.join(items)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _table(header: list[str], rows: Iterable[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def node_files(graph: PropertyGraph, schema: Schema) -> dict[str, str]:
+    """``nodes/<Class>.csv`` -> text, one file per class."""
+    by_kind: dict[str, list[Node]] = {}
+    for node in graph.nodes:
+        by_kind.setdefault(node.kind, []).append(node)
+    types = schema.property_types
+    out = {}
+    for kind in sorted(by_kind):
+        nodes = by_kind[kind]
+        names = sorted({k for node in nodes for k in node.props} - {"id"})
+        header = ["id:ID", ":LABEL"] + [f"{n}:{csv_type(types[n])}" for n in names]
+        rows = ([node.id, ARRAY_DELIMITER.join(neo4j_labels(node))]
+                + [csv_value(node.props[n], node.id) if n in node.props else "" for n in names]
+                for node in nodes)
+        out[f"nodes/{kind}.csv"] = _table(header, rows)
+    return out
+
+
+def relationship_files(graph: PropertyGraph, schema: Schema) -> dict[str, str]:
+    """``relationships/<TYPE>.csv`` -> text, one file per relationship type."""
+    types = schema.property_types
+    out = {}
+    for spec in schema.types:
+        rels = [r for r in graph.relationships if r.type == spec.name]
+        names = [p.name for p in spec.properties]
+        header = [":START_ID", ":END_ID", ":TYPE"] + [f"{n}:{csv_type(types[n])}" for n in names]
+        rows = ([r.source, r.target, r.type]
+                + [csv_value(r.props[n], f"{r.source} -{r.type}-> {r.target}")
+                   if n in r.props else "" for n in names]
+                for r in rels)
+        out[f"relationships/{spec.name}.csv"] = _table(header, rows)
+    return out
+
+
+def import_command(files: Iterable[str], database: str = "neo4j") -> str:
+    """The ``neo4j-admin database import full`` command for these files (run in the dir)."""
+    lines = [f"neo4j-admin database import full {database}", "  --overwrite-destination=true",
+             "  --id-type=string", f"  --array-delimiter='{ARRAY_DELIMITER}'",
+             "  --multiline-fields=true"]
+    for name in sorted(files):
+        if name.startswith("nodes/"):
+            lines.append(f"  --nodes={name}")
+    for name in sorted(files):
+        if name.startswith("relationships/"):
+            lines.append(f"  --relationships={name}")
+    return " \\\n".join(lines)
+
+
+def readme(graph: PropertyGraph, files: Iterable[str]) -> str:
+    """README.md of the export directory, with the exact import command."""
+    files = sorted(files)
+    return "\n".join([
+        README_TITLE, "",
+        f"Build {graph.build or '?'}: {len(graph.nodes)} nodes, "
+        f"{len(graph.relationships)} relationships, written by `kg export --format neo4j-csv`.",
+        "Every node carries the marker label `" + MARKER + "`; arrays are joined with `"
+        + ARRAY_DELIMITER + "`; passage quotes keep their line breaks (hence "
+        "`--multiline-fields=true`).", "",
+        "## Import (Neo4j 5, the database stopped or not yet created)", "",
+        "Run from this directory (the paths below are relative to it):", "",
+        "```bash", import_command(files), "```", "",
+        "Then start the database (`CREATE DATABASE neo4j` if it is new) and create the "
+        "constraint and indexes that `kg neo4j push` would create:", "",
+        "```bash", "cypher-shell -u neo4j -d neo4j -f schema.cypher", "```", "",
+        "## Files", "", *[f"- `{name}`" for name in files], "",
+    ])
+
+
+def export_neo4j_csv(data_dir: Path, out: Path | None) -> None:
+    """Write the import directory ``out`` atomically (replacing an earlier export)."""
+    from kg.neo4j.mapping import load
+    from kg.neo4j.statements import constraint_statements
+
+    if out is None:
+        raise KgError("format neo4j-csv writes a directory", hint="pass --out DIR")
+    graph, schema = load(data_dir)
+    files = {**node_files(graph, schema), **relationship_files(graph, schema)}
+    texts = dict(files)
+    texts["schema.cypher"] = "".join(s + ";\n" for s in constraint_statements(schema))
+    texts["README.md"] = readme(graph, files)
+    write_directory(out, texts)
+
+
+def _replaceable(out: Path) -> bool:
+    """Whether ``out`` may be replaced: missing, empty, or an earlier export of this format."""
+    if not out.exists():
+        return True
+    if not out.is_dir():
+        return False
+    entries = {p.name for p in out.iterdir()}
+    if not entries:
+        return True
+    try:
+        first = (out / "README.md").read_text(encoding="utf-8").split("\n", 1)[0]
+    except OSError:
+        return False
+    return entries <= OWN_ENTRIES and first == README_TITLE
+
+
+def write_directory(out: Path, texts: dict[str, str]) -> None:
+    """Write ``texts`` (relative path -> text) as directory ``out`` in one rename."""
+    if not _replaceable(out):
+        raise KgError("the output exists and is not an earlier neo4j-csv export", where=str(out),
+                      hint="choose a new or empty directory")
+    staging: Path | None = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        for name, text in texts.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="")
+        staging.chmod(0o755)
+        old = None
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            os.replace(out, old / "previous")
+        try:
+            os.replace(staging, out)
+        except OSError:
+            if old is not None:  # put the earlier export back
+                os.replace(old / "previous", out)
+            raise
+        staging = None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        raise KgError(f"cannot write the export: {exc.strerror}", where=str(out),
+                      hint="choose a writable location") from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)

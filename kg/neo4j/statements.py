@@ -1,0 +1,248 @@
+"""Pure Cypher builders (Neo4j 5 syntax) for push, wipe and the ``cypher`` export.
+
+Statement text holds only labels, relationship types and property names checked against the
+mapping (identifiers of the ontology's fixed set); every value travels as the ``$rows`` (or
+``$limit``, ``$prefix``) parameter. The only place values become Cypher text is
+:func:`cypher_literal`, used for the ``:param`` lines of the cypher-shell script.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Sequence
+
+from kg.neo4j.mapping import IDENTIFIER, MARKER, PropertyGraph, Schema, neo4j_labels
+
+#: Every constraint and index this project creates is named with this prefix.
+NAME_PREFIX = "innovation_kg_"
+CONSTRAINT = NAME_PREFIX + "id"
+#: Rows per UNWIND batch (push and script); chosen from benchmarks/bench_exports.py.
+DEFAULT_BATCH_SIZE = 500
+#: Nodes detached and deleted per wipe transaction.
+WIPE_BATCH_SIZE = 5000
+SCHEMA_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+WIPE_BATCH = (f"MATCH (n:{MARKER})\n"
+              "WITH n LIMIT $limit\n"
+              "DETACH DELETE n\n"
+              "RETURN count(*) AS deleted")
+SHOW_CONSTRAINTS = ("SHOW CONSTRAINTS YIELD name\n"
+                    "WHERE name STARTS WITH $prefix\n"
+                    "RETURN name ORDER BY name")
+SHOW_INDEXES = ("SHOW INDEXES YIELD name, owningConstraint\n"
+                "WHERE name STARTS WITH $prefix AND owningConstraint IS NULL\n"
+                "RETURN name ORDER BY name")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One parameterised statement and the rows it is run with (``$rows``)."""
+
+    kind: str  # "nodes" | "relationships"
+    statement: str
+    rows: list[dict[str, Any]]
+
+
+def _identifier(name: str, allowed: Iterable[str] | None = None) -> str:
+    """``name`` if it is a plain identifier (and in ``allowed``), else ``ValueError``."""
+    if not IDENTIFIER.match(name) or (allowed is not None and name not in set(allowed)):
+        raise ValueError(f"not a label/type/property of the mapping: {name!r}")
+    return name
+
+
+def index_name(label: str) -> str:
+    """The name of the ``id`` index of a label.
+
+    >>> index_name("MechanismStage")
+    'innovation_kg_mechanism_stage_id'
+    """
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", _identifier(label)).lower()
+    return f"{NAME_PREFIX}{snake}_id"
+
+
+def constraint_statements(schema: Schema) -> list[str]:
+    """The uniqueness constraint on ``(:InnovationKG {id})``, then an ``id`` index per label.
+
+    Every MERGE and MATCH of push goes through the constraint; the per-label indexes serve
+    user queries such as ``MATCH (b:Barrier {id: $id})``.
+    """
+    out = [f"CREATE CONSTRAINT {CONSTRAINT} IF NOT EXISTS\n"
+           f"FOR (n:{_identifier(schema.marker)}) REQUIRE n.id IS UNIQUE"]
+    for label in schema.label_names:
+        if label != schema.marker:
+            out.append(f"CREATE INDEX {index_name(label)} IF NOT EXISTS\n"
+                       f"FOR (n:{_identifier(label)}) ON (n.id)")
+    return out
+
+
+def node_statement(labels: Sequence[str]) -> str:
+    """MERGE nodes by id on the marker label, add their class labels, sync their properties.
+
+    Properties are written only when they differ, so a second push changes nothing and the
+    returned ``changed`` counts the nodes created or updated.
+
+    >>> print(node_statement(["Barrier"]))
+    UNWIND $rows AS row
+    MERGE (n:InnovationKG {id: row.id})
+    SET n:Barrier
+    WITH n, row
+    WHERE properties(n) <> row.props
+    SET n = row.props
+    RETURN count(n) AS changed
+    """
+    names = [_identifier(label) for label in labels if label != MARKER]
+    if not names:
+        raise ValueError("a node needs at least one class label")
+    return (f"UNWIND $rows AS row\n"
+            f"MERGE (n:{MARKER} {{id: row.id}})\n"
+            f"SET n:{':'.join(names)}\n"
+            f"WITH n, row\n"
+            f"WHERE properties(n) <> row.props\n"
+            f"SET n = row.props\n"
+            f"RETURN count(n) AS changed")
+
+
+def relationship_statement(rel_type: str) -> str:
+    """MATCH both ends through the constraint, MERGE the relationship, sync its properties.
+
+    >>> print(relationship_statement("HINDERS"))
+    UNWIND $rows AS row
+    MATCH (a:InnovationKG {id: row.source})
+    MATCH (b:InnovationKG {id: row.target})
+    MERGE (a)-[r:HINDERS]->(b)
+    WITH r, row
+    WHERE properties(r) <> row.props
+    SET r = row.props
+    RETURN count(r) AS changed
+    """
+    return (f"UNWIND $rows AS row\n"
+            f"MATCH (a:{MARKER} {{id: row.source}})\n"
+            f"MATCH (b:{MARKER} {{id: row.target}})\n"
+            f"MERGE (a)-[r:{_identifier(rel_type)}]->(b)\n"
+            f"WITH r, row\n"
+            f"WHERE properties(r) <> row.props\n"
+            f"SET r = row.props\n"
+            f"RETURN count(r) AS changed")
+
+
+def drop_statement(kind: str, name: str) -> str:
+    """``DROP CONSTRAINT|INDEX name IF EXISTS`` for a name of this project only.
+
+    >>> drop_statement("INDEX", "innovation_kg_barrier_id")
+    'DROP INDEX innovation_kg_barrier_id IF EXISTS'
+    """
+    if kind not in ("CONSTRAINT", "INDEX"):
+        raise ValueError(f"cannot drop a {kind}")
+    if not (name.startswith(NAME_PREFIX) and SCHEMA_NAME.match(name)):
+        raise ValueError(f"not a constraint or index of this project: {name!r}")
+    return f"DROP {kind} {name} IF EXISTS"
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def load_plan(graph: PropertyGraph, batch_size: int = DEFAULT_BATCH_SIZE) -> list[Batch]:
+    """Every batch push runs after the constraints: nodes by label set, then relationships."""
+    if batch_size < 1:
+        raise ValueError("batch size must be at least 1")
+    by_labels: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for node in graph.nodes:
+        by_labels.setdefault(node.labels, []).append({"id": node.id, "props": node.props})
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for rel in graph.relationships:
+        by_type.setdefault(rel.type, []).append(
+            {"source": rel.source, "target": rel.target, "props": rel.props})
+    plan = []
+    for labels in sorted(by_labels):
+        statement = node_statement(labels)
+        plan += [Batch("nodes", statement, list(chunk))
+                 for chunk in _chunks(by_labels[labels], batch_size)]
+    for rel_type in sorted(by_type):
+        statement = relationship_statement(rel_type)
+        plan += [Batch("relationships", statement, list(chunk))
+                 for chunk in _chunks(by_type[rel_type], batch_size)]
+    return plan
+
+
+def all_statements(graph: PropertyGraph, schema: Schema) -> list[str]:
+    """Every distinct statement text push and wipe can run, in order."""
+    out = constraint_statements(schema)
+    out += list(dict.fromkeys(batch.statement for batch in load_plan(graph)))
+    out += [SHOW_CONSTRAINTS, SHOW_INDEXES, WIPE_BATCH]
+    return out
+
+
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
+            "\f": "\\f"}
+
+
+def _string_literal(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F or 0x2028 <= ord(ch) <= 0x2029:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "'" + "".join(out) + "'"
+
+
+def _key(name: str) -> str:
+    return name if IDENTIFIER.match(name) else "`" + name.replace("`", "``") + "`"
+
+
+def cypher_literal(value: Any) -> str:
+    r"""A Cypher literal for a JSON-like value; strings escaped, always on one line.
+
+    >>> print(cypher_literal({"id": "a'b", "n": [1, 2.5], "t": "x\ny", "ok": True, "no": None}))
+    {id: 'a\'b', n: [1, 2.5], t: 'x\ny', ok: true, no: null}
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"no Cypher literal for {value!r}")
+        return repr(value)
+    if isinstance(value, str):
+        return _string_literal(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(str(k))}: {cypher_literal(v)}"
+                               for k, v in value.items()) + "}"
+    raise ValueError(f"no Cypher literal for {type(value).__name__}")
+
+
+def param_command(rows: list[dict[str, Any]]) -> str:
+    """The cypher-shell / Neo4j Browser command that sets ``$rows`` (one line).
+
+    >>> param_command([{"id": "x"}])
+    ":param rows => [{id: 'x'}]"
+    """
+    return ":param rows => " + cypher_literal(rows)
+
+
+def script(graph: PropertyGraph, schema: Schema, batch_size: int = DEFAULT_BATCH_SIZE,
+           header: Sequence[str] = ()) -> str:
+    """A cypher-shell script: the constraints, then per batch ``:param rows => …;`` and the
+    same parameterised statement that push runs (``cypher-shell -f``, Neo4j Browser).
+
+    The ``;`` after ``:param`` is what Neo4j's Cypher front end requires between a command and
+    the next statement; cypher-shell strips it from the parameter expression.
+    """
+    lines = [f"// {line}" if line else "//" for line in header]
+    if lines:
+        lines.append("")
+    lines += [statement + ";" for statement in constraint_statements(schema)]
+    for batch in load_plan(graph, batch_size):
+        lines += ["", param_command(batch.rows) + ";", batch.statement + ";"]
+    return "\n".join(lines) + "\n"

@@ -73,7 +73,7 @@ def scaled_store(source: Path, target: Path, scale: int) -> dict[str, int]:
     triples: set[str] = set()
     for copy in range(scale):
         for line in lines:
-            triples.add(iri.sub(lambda m: f"<{ID}{_suffix(m.group(1), copy)}>", line))
+            triples.add(iri.sub(lambda m, k=copy: f"<{ID}{_suffix(m.group(1), k)}>", line))
     ntriples = "\n".join(sorted(triples)) + "\n"
     manifest = {**load_manifest(source), "scale": scale, "triples": len(triples)}
     save(target, ntriples=ntriples, projection=big, manifest=manifest)

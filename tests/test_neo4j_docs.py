@@ -42,7 +42,7 @@ def table_rows(table: str) -> list[dict[str, str]]:
         return [part.strip().replace("\\|", "|") for part in parts]
 
     header = cells(lines[0])
-    return [dict(zip(header, cells(line))) for line in lines[2:]]
+    return [dict(zip(header, cells(line), strict=True)) for line in lines[2:]]
 
 
 def as_text(rows: list[dict]) -> list[dict[str, str]]:

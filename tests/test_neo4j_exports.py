@@ -70,7 +70,7 @@ def test_neo4j_csv_structure(csv_dir: Path, mapped) -> None:
             assert set(labels) <= set(schema.label_names)
             assert row[0] not in node_ids, f"duplicate node id {row[0]}"
             node_ids[row[0]] = set(labels)
-            for (name, kind, array), value in zip(columns[2:], row[2:]):
+            for (_name, kind, array), value in zip(columns[2:], row[2:], strict=True):
                 if value:
                     parsed(value, kind, array)  # raises when the value does not fit its type
         for name, kind, array in columns[2:]:
@@ -87,7 +87,7 @@ def test_neo4j_csv_structure(csv_dir: Path, mapped) -> None:
             assert start in node_ids and end in node_ids, f"{path.name}: {start} -> {end}"
             assert rel_type == path.stem and rel_type in schema.type_names
             values = {name: parsed(v, kind, array)
-                      for (name, kind, array), v in zip(columns[3:], row[3:])}
+                      for (name, kind, array), v in zip(columns[3:], row[3:], strict=True)}
             arrays = [v for k, v in values.items() if k.startswith("evidence_")]
             assert len({len(a) for a in arrays}) <= 1, "parallel evidence arrays stay parallel"
             rel_count += 1
@@ -106,7 +106,7 @@ def test_neo4j_csv_keeps_the_values(csv_dir: Path, mapped) -> None:
     case = next(n for n in graph.nodes if n.id == "case/large-electronics-maker")
     row = next(r for r in rows if r[0] == case.id)
     values = {name: parsed(v, kind, array)
-              for (name, kind, array), v in zip(columns[2:], row[2:]) if v}
+              for (name, kind, array), v in zip(columns[2:], row[2:], strict=True) if v}
     for key, value in case.props.items():
         if key != "id":
             assert values[key] == value, key

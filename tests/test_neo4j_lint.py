@@ -23,7 +23,7 @@ import pytest
 from kg.exporters.neo4j_cypher import export_cypher
 from kg.exporters.neo4j_csv import export_neo4j_csv
 from kg.neo4j.mapping import load
-from kg.neo4j.statements import all_statements, load_plan
+from kg.neo4j.statements import all_statements, load_plan, param_command
 
 ROOT = Path(__file__).resolve().parent.parent
 LINTER = ROOT / "tools" / "cypher-lint"
@@ -77,7 +77,7 @@ def lint(mapped) -> Lint:
 def problems(queries: list[str], results: list[list[dict[str, Any]]]) -> list[str]:
     """Every diagnostic, with the start of the query it is about."""
     out = []
-    for query, diagnostics in zip(queries, results):
+    for query, diagnostics in zip(queries, results, strict=True):
         for d in diagnostics:
             out.append(f"{d['severity']} at {d['line']}:{d['character']}: {d['message']} "
                        f"in {query[:80]!r}")
@@ -115,6 +115,15 @@ def test_the_admin_import_schema_lints_clean(lint: Lint, seed_store: Path,
     export_neo4j_csv(seed_store, tmp_path / "import")
     text = (tmp_path / "import" / "schema.cypher").read_text(encoding="utf-8")
     assert problems([text], lint([text])) == []
+
+
+def test_the_literal_encoder_writes_valid_cypher(lint: Lint) -> None:
+    awkward = ["it's", 'say "hi"', "back\\slash", "line\nbreak\r\ttab", "\x00\x1f\x7f",
+               "\u2028\u2029", "引号“”，；", "emoji 🙂", "`tick`", "// not a comment", "$rows", ""]
+    rows = [{"id": text, "props": {"quote": text, "n": -3, "x": 1e-05, "big": 1e+16,
+                                   "list": [text, text], "yes": True}} for text in awkward]
+    script = param_command(rows) + ";\nUNWIND $rows AS row RETURN row.id AS id;"
+    assert problems([script], lint([script])) == []
 
 
 def cypher_blocks(path: Path) -> list[str]:

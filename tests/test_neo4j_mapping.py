@@ -58,7 +58,8 @@ def test_passages_are_the_rdf_passages_and_sit_in_their_document(seed_store: Pat
     for pid, doc in in_document.items():
         passage = nodes[pid].props
         assert doc == f"document/{passage['document']}"
-        assert pid == f"passage/{passage['document']}/{passage['startOffset']}-{passage['endOffset']}"
+        start, end = passage["startOffset"], passage["endOffset"]
+        assert pid == f"passage/{passage['document']}/{start}-{end}"
 
 
 def test_entity_evidence_becomes_has_evidence_and_relationship_evidence_names_passages(

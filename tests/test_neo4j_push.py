@@ -92,7 +92,8 @@ class FakeNeo4j:
                 c.relationships_deleted += 1
             return Result([{"deleted": len(doomed)}], c)
         changed = 0
-        node_merge = re.search(r"MERGE \(n:InnovationKG \{id: row\.id\}\)\nSET n:([\w:]+)", statement)
+        node_merge = re.search(r"MERGE \(n:InnovationKG \{id: row\.id\}\)\nSET n:([\w:]+)",
+                               statement)
         rel_merge = re.search(r"MERGE \(a\)-\[r:(\w+)\]->\(b\)", statement)
         assert node_merge or rel_merge, f"unexpected statement {statement!r}"
         for row in parameters["rows"]:

@@ -172,8 +172,9 @@ def connect(uri: str, user: str, password: str, database: str | None) -> Iterato
             try:
                 driver.verify_connectivity()
             except ValueError as exc:  # e.g. an address that does not resolve
-                raise _scrub(KgError(f"cannot reach the Neo4j server: {_first_line(str(exc))}",
-                                     where=redact(uri), hint="check --uri"), uri, password) from None
+                error = KgError(f"cannot reach the Neo4j server: {_first_line(str(exc))}",
+                                where=redact(uri), hint="check --uri")
+                raise _scrub(error, uri, password) from None
             yield driver
         finally:
             driver.close()

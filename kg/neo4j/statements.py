@@ -13,13 +13,15 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from kg.neo4j.mapping import IDENTIFIER, MARKER, PropertyGraph, Schema, neo4j_labels
+from kg.neo4j.mapping import IDENTIFIER, MARKER, PropertyGraph, Schema
 
 #: Every constraint and index this project creates is named with this prefix.
 NAME_PREFIX = "innovation_kg_"
 CONSTRAINT = NAME_PREFIX + "id"
-#: Rows per UNWIND batch (push and script); chosen from benchmarks/bench_exports.py.
-DEFAULT_BATCH_SIZE = 500
+#: Rows per UNWIND batch (push and script), chosen with benchmarks/bench_exports.py: the
+#: fewest transactions whose ``$rows`` stays under 1 MB on the 100x graph (137 transactions,
+#: at most 624 KB each; 2000 rows reach 1.1 MB). See docs/neo4j.md, "Batch size and speed".
+DEFAULT_BATCH_SIZE = 1000
 #: Nodes detached and deleted per wipe transaction.
 WIPE_BATCH_SIZE = 5000
 SCHEMA_NAME = re.compile(r"^[a-z][a-z0-9_]*$")

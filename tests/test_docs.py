@@ -51,3 +51,8 @@ def test_readme_shell_examples_run(line: str, seed_store: Path, runner: CliRunne
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip()
+
+
+def test_readme_has_at_least_five_cypher_examples_with_results() -> None:
+    blocks = re.findall(r"```cypher\n.*?```\n\n\|", README, re.S)
+    assert len(blocks) >= 5

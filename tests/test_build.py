@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from typer.testing import CliRunner
 
 from kg.build import build
@@ -129,3 +131,14 @@ def test_builds_in_processes_with_different_hash_seeds_are_identical(tmp_path: P
                              capture_output=True).stdout
         outputs.append(((current_build(data_dir) / GRAPH_NT).read_bytes(), ttl))
     assert outputs[0] == outputs[1]
+
+
+def test_data_dir_comes_from_kg_data_dir(tmp_path: Path, runner: CliRunner,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KG_DATA_DIR", str(tmp_path / "from-env"))
+    monkeypatch.chdir(SEED.parent)
+    result = runner.invoke(app, ["build", "--no-validate"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "from-env" / "CURRENT").is_file()
+    stats = runner.invoke(app, ["stats", "--format", "json"])
+    assert json.loads(stats.stdout)["triples"] > 1000

@@ -30,11 +30,12 @@ def build(source: Path, data_dir: Path, *, validate: bool = True) -> BuildResult
     corpus = load_corpus(source, ontology)
     check_writable(data_dir)
     graph = build_rdf(corpus, ontology)
+    ntriples = canonical_ntriples(graph)
     conforms: bool | None = None
     if validate:
         from kg.validation import validate_graph
 
-        report = validate_graph(graph)
+        report = validate_graph(graph, copy=False)  # graph is serialised already
         conforms = report.conforms
         if not report.conforms:
             first = report.results[0]
@@ -42,7 +43,6 @@ def build(source: Path, data_dir: Path, *, validate: bool = True) -> BuildResult
                 f"graph does not conform to the SHACL shapes ({len(report.results)} violations; "
                 f"first: {first.focus}: {first.message})", where=str(source),
                 hint="fix the annotations, or build with --no-validate and run `kg validate`")
-    ntriples = canonical_ntriples(graph)
     projection = project(corpus, ontology)
     manifest = {
         "kg_version": __version__,

@@ -36,15 +36,23 @@ class ValidationReport:
     text: str
 
 
-def validate_graph(graph: "Graph", ontology_dir: Path = ONTOLOGY_DIR) -> ValidationReport:
-    """Validate instance data together with the ontology (shapes may use its triples)."""
+def validate_graph(graph: "Graph", ontology_dir: Path = ONTOLOGY_DIR, *,
+                   copy: bool = True) -> ValidationReport:
+    """Validate instance data together with the ontology (shapes may use its triples).
+
+    With ``copy=False`` the ontology is added to ``graph`` itself (saves a copy when the
+    caller has no further use for the instance-only graph).
+    """
     from pyshacl import validate
     from rdflib import BNode, Graph, URIRef
     from rdflib.namespace import RDF, SH
 
-    data = Graph()
-    for triple in graph:
-        data.add(triple)
+    if copy:
+        data = Graph()
+        for triple in graph:
+            data.add(triple)
+    else:
+        data = graph
     for path in ontology_files(ontology_dir):
         data.parse(path, format="turtle")
     shapes = Graph().parse(ontology_dir / SHAPES_FILE, format="turtle")

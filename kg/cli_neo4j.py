@@ -53,8 +53,8 @@ def _password() -> str:
     if password is not None:
         return password
     if not sys.stdin.isatty():
-        raise KgError("no Neo4j password", hint="set NEO4J_PASSWORD (there is no terminal to "
-                      "prompt on)")
+        raise KgError("no Neo4j password and no terminal to prompt on",
+                      hint="set NEO4J_PASSWORD")
     return str(typer.prompt("Neo4j password", hide_input=True, err=True))
 
 

@@ -289,7 +289,7 @@ def test_unreachable_server_is_one_line(seed_store: Path, runner: CliRunner) -> 
                            env=_env(NEO4J_PASSWORD="hunter2"))
     assert result.exit_code == 1
     assert result.stderr == f"error: {uri}: cannot reach the Neo4j server (is it running? " \
-                            "check --uri (e.g. bolt://localhost:7687))\n"
+                            "check --uri, e.g. bolt://localhost:7687)\n"
     assert "hunter2" not in result.stdout + result.stderr
 
 

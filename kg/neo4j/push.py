@@ -117,7 +117,7 @@ def translate(exc: BaseException, *, uri: str, user: str, database: str | None) 
                        hint="create it (CREATE DATABASE) or pass another --database")
     if isinstance(exc, (ex.ServiceUnavailable, ex.SessionExpired)):
         return KgError("cannot reach the Neo4j server", where=where,
-                       hint="is it running? check --uri (e.g. bolt://localhost:7687)")
+                       hint="is it running? check --uri, e.g. bolt://localhost:7687")
     if isinstance(exc, ex.ConfigurationError):
         return KgError(f"bad Neo4j connection settings: {_first_line(str(exc))}", where=where)
     if isinstance(exc, ex.CypherSyntaxError):

@@ -261,31 +261,29 @@ def _trace(kind: str, query: str, fmt: OutputFormat, lang: Lang, data_dir: Optio
     _emit_result(function(view, node["id"]), fmt, lang)
 
 
-@trace_app.command("barrier")
-@friendly
-def trace_barrier(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")],
-                  fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
-                  data_dir: DataDirOption = None) -> None:
-    """A barrier → the mechanisms it hinders → strategies, policies, cases, evidence."""
-    _trace("barrier", query, fmt, lang, data_dir)
+TRACE_HELP = {
+    "barrier": "A barrier → the mechanisms it hinders → strategies, policies, cases, evidence.",
+    "strategy": "A strategy → the barriers it mitigates and the mechanisms it strengthens or "
+                "unblocks.",
+    "mechanism": "A mechanism → what hinders and strengthens it, its cases, theories and stages.",
+}
 
 
-@trace_app.command("strategy")
-@friendly
-def trace_strategy(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")],
-                   fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
-                   data_dir: DataDirOption = None) -> None:
-    """A strategy → the barriers it mitigates and the mechanisms it strengthens or unblocks."""
-    _trace("strategy", query, fmt, lang, data_dir)
+def _add_trace_command(kind: str) -> None:
+    """Register ``kg trace KIND QUERY`` (the three walks share options and rendering)."""
+
+    def command(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")],
+                fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
+                data_dir: DataDirOption = None) -> None:
+        _trace(kind, query, fmt, lang, data_dir)
+
+    command.__name__ = f"trace_{kind}"
+    command.__doc__ = TRACE_HELP[kind]
+    trace_app.command(kind)(friendly(command))
 
 
-@trace_app.command("mechanism")
-@friendly
-def trace_mechanism(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")],
-                    fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
-                    data_dir: DataDirOption = None) -> None:
-    """A mechanism → what hinders and strengthens it, its cases, theories and stages."""
-    _trace("mechanism", query, fmt, lang, data_dir)
+for _kind in TRACE_HELP:
+    _add_trace_command(_kind)
 
 
 @app.command()

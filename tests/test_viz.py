@@ -239,7 +239,7 @@ def test_page_counts_and_data_match_the_selection(view: GraphView) -> None:
     assert len(data["edges"]) == len(selection.edges)
     assert data["options"]["physics"]["enabled"] is False
     assert all(isinstance(n["x"], int) and isinstance(n["y"], int) for n in data["nodes"])
-    widths = {len(e["evidence"]): w["width"] for e, w in zip(selection.edges, data["edges"])}
+    widths = {len(e["evidence"]): w["width"] for e, w in zip(selection.edges, data["edges"], strict=True)}
     assert widths[1] < widths[2]
     info = data["info"]["nodes"][BARRIER]
     assert info["evidence"][0]["quote"] == "信息维度：数据质量与安全的双重困境"

@@ -116,11 +116,11 @@ def _geometry(order: dict[Cell, list[str]], per_stack: int,
         x += width[column] * STACK_GAP + COLUMN_GAP
     top_of = {0: -height.get(0, 0) // 2}
     cursor = top_of[0] + height.get(0, 0)
-    for lane in (l for l in lanes if l > 0):
+    for lane in (n for n in lanes if n > 0):
         top_of[lane] = cursor + LANE_GAP
         cursor = top_of[lane] + height[lane]
     cursor = top_of[0]
-    for lane in sorted((l for l in lanes if l < 0), reverse=True):
+    for lane in sorted((n for n in lanes if n < 0), reverse=True):
         top_of[lane] = cursor - LANE_GAP - height[lane]
         cursor = top_of[lane]
     positions: dict[str, tuple[int, int]] = {}

@@ -165,7 +165,7 @@ def page_data(selection: Selection, xy: dict[str, tuple[int, int]], ctx: PageCon
         "legend": legend(selection, ctx.classes),
         "info": {"nodes": {n["id"]: node_info(n) for n in selection.nodes},
                  "edges": {e["id"]: edge_info(edge, ctx.relations)
-                           for e, edge in zip(edges, selection.edges)}},
+                           for e, edge in zip(edges, selection.edges, strict=True)}},
         "documents": {k: {"title": v.get("title", {})} for k, v in sorted(ctx.documents.items())},
     }
 

@@ -79,6 +79,20 @@ def _root_line(root_key: str, root: dict[str, Any], lang: str) -> str:
     return f"{root.get('class', root_key)} {label(root, lang)} [{root['id']}] ({', '.join(extra)})"
 
 
+def root_facts(root: dict[str, Any], lang: str) -> list[str]:
+    """Definition, alternative labels and properties of the root entity, one line each."""
+    facts = []
+    definition = root.get("definition") or {}
+    languages = ("zh", "en") if lang == "both" else (lang,)
+    facts += [f"definition ({code}): {definition[code]}" for code in languages if code in definition]
+    alt = root.get("alt_labels") or {}
+    names = [name for code in languages for name in alt.get(code, [])]
+    if names:
+        facts.append("also called: " + "; ".join(names))
+    facts += [f"{key}: {value}" for key, value in (root.get("properties") or {}).items()]
+    return facts
+
+
 def trace_tree(result: dict[str, Any], lang: str) -> None:
     """A trace (or entity card) as a rich tree, every hop with its evidence."""
     from rich.markup import escape
@@ -86,7 +100,9 @@ def trace_tree(result: dict[str, Any], lang: str) -> None:
 
     root_key, root, lists = _sections(result)
     tree = Tree(f"[bold]{escape(_root_line(root_key, root, lang))}[/bold]")
-    for ev in root.get("evidence", [])[:2]:
+    for fact in root_facts(root, lang):
+        tree.add(escape(fact))
+    for ev in root.get("evidence", []):
         tree.add(f"[dim]{escape(evidence_line(ev))}[/dim]")
     for key, items in lists:
         branch = tree.add(f"[bold cyan]{escape(key.replace('_', ' '))}[/bold cyan] ({len(items)})")
@@ -114,6 +130,9 @@ def trace_markdown(result: dict[str, Any], lang: str) -> str:
     """A trace (or entity card) as Markdown with quotes as block quotes."""
     root_key, root, lists = _sections(result)
     lines = [f"# {_root_line(root_key, root, lang)}", ""]
+    lines += [f"- {fact}" for fact in root_facts(root, lang)]
+    lines += [f"- evidence: {evidence_line(ev)}" for ev in root.get("evidence", [])]
+    lines.append("")
     for key, items in lists:
         lines += [f"## {key.replace('_', ' ').capitalize()} ({len(items)})", ""]
         for item in items:

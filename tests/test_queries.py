@@ -106,6 +106,9 @@ def test_show_card_has_indicators_and_relations(view: GraphView, seed_store: Pat
     assert {r["relation"] for r in card["outgoing"]} >= {"hasPractice", "achieves"}
     result = runner.invoke(app, ["show", "小型家具制造商", "--data-dir", str(seed_store)])
     assert result.exit_code == 0 and "case/small-furniture-maker" in result.stdout
+    for fragment in ("yearsOnPlatform: 5", "platformTransactionRatio: 60", "definition (en):",
+                     "hasPractice"):
+        assert fragment in result.stdout
 
 
 def test_policy_card_shows_date_and_issuer(view: GraphView) -> None:

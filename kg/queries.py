@@ -139,14 +139,14 @@ def trace_strategy(view: GraphView, strategy_id: str) -> dict[str, Any]:
     scope = _scope(view, strategy_id)
     barriers, mechanisms, mech_seen = [], [], set()
     for source in scope:
+        via = {} if source == strategy_id else {"via_strategy": source}
         for hop in view.out(source, "mitigates"):
-            barriers.append({**ref(hop.node), "via_strategy": source,
-                             "dimension": _dimension(view, hop.node["id"]),
-                             **_edge(hop)})
+            barriers.append({**ref(hop.node), **via,
+                             "dimension": _dimension(view, hop.node["id"]), **_edge(hop)})
         for hop in view.out(source, "strengthens"):
             if hop.node["id"] not in mech_seen:
                 mech_seen.add(hop.node["id"])
-                mechanisms.append({**ref(hop.node), "via": "strengthens", "via_strategy": source,
+                mechanisms.append({**ref(hop.node), "via": "strengthens", **via,
                                    "innovation_types": _innovation_types(view, hop.node["id"]),
                                    **_edge(hop)})
     for barrier in barriers:

@@ -10,8 +10,9 @@ the Neo4j side adds:
   carry their evidence as parallel arrays, ``evidence_passages`` naming the passages);
 * the marker label ``:InnovationKG`` on every node, so that a wipe removes only this project.
 
-Values are coerced to the ontology's datatypes (``xsd:integer`` → INTEGER, ``xsd:decimal`` →
-FLOAT), so every property name has one type across the graph.
+Values arrive already typed: the annotation loader casts each property to its ontology
+datatype (``xsd:integer`` → int → INTEGER, ``xsd:decimal`` → float → FLOAT) before the
+projection is written, so every property name has one type across the graph.
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ IN_DOCUMENT = "IN_DOCUMENT"
 EXTRA_TYPES = {HAS_EVIDENCE: "prov:wasDerivedFrom", IN_DOCUMENT: "dcterms:isPartOf"}
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-XSD = "http://www.w3.org/2001/XMLSchema#"
-COERCE = {XSD + "integer": int, XSD + "decimal": float}
 
 #: Neo4j type names of property values (as ``SHOW``/``db.schema`` print them).
 STRING, INTEGER, FLOAT, BOOLEAN = "STRING", "INTEGER", "FLOAT", "BOOLEAN"
@@ -141,19 +140,6 @@ def value_type(value: Any) -> str | None:
     return kind
 
 
-def _coerce(props: dict[str, Any], datatypes: Mapping[str, str]) -> dict[str, Any]:
-    """Class properties cast to their ontology datatype; ``None`` values dropped."""
-    out = {}
-    for key, value in props.items():
-        if value is None:
-            continue
-        cast = COERCE.get(datatypes.get(key, ""))
-        if cast is not None and not isinstance(value, bool):
-            value = cast(value)
-        out[key] = value
-    return out
-
-
 def _passage_props(evidence: dict[str, Any]) -> dict[str, Any]:
     props: dict[str, Any] = {"id": passage_id(evidence), "document": evidence["document"]}
     if evidence.get("section"):
@@ -163,13 +149,8 @@ def _passage_props(evidence: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
-def property_graph(projection: dict[str, Any], datatypes: Mapping[str, str] | None = None,
-                   build: str = "") -> PropertyGraph:
-    """The Neo4j property graph of a projection (pure: no I/O).
-
-    ``datatypes`` maps property names to XSD datatype IRIs (from the ontology) for coercion.
-    """
-    datatypes = datatypes or {}
+def property_graph(projection: dict[str, Any], build: str = "") -> PropertyGraph:
+    """The Neo4j property graph of a projection (pure: no I/O)."""
     classes = projection.get("classes", {})
     nodes: dict[str, Node] = {}
     passages: dict[str, dict[str, Any]] = {}
@@ -188,7 +169,7 @@ def property_graph(projection: dict[str, Any], datatypes: Mapping[str, str] | No
         if bad:
             raise KgError(f"class name {bad[0]!r} cannot be a Neo4j label", where=node["id"])
         nodes[node["id"]] = Node(node["id"], node["class"], labels,
-                                 _coerce(node_properties(node), datatypes))
+                                 node_properties(node))
         for evidence in node.get("evidence", []):
             pid = passage_id(evidence)
             passages.setdefault(pid, evidence)
@@ -302,13 +283,11 @@ def neo4j_labels(node: Node) -> tuple[str, ...]:
 
 def load(data_dir: Path) -> tuple[PropertyGraph, Schema]:
     """The property graph and schema of the current build of ``data_dir``."""
-    from kg.ontology import load_ontology
     from kg.store import load_manifest, load_projection
 
     projection = load_projection(data_dir)
     build = str(load_manifest(data_dir).get("build", ""))
-    datatypes = {name: info.datatype for name, info in load_ontology().properties.items()}
-    graph = property_graph(projection, datatypes, build)
+    graph = property_graph(projection, build)
     descriptions = {name: info.get("definition", {}).get("en", "")
                     for name, info in projection.get("classes", {}).items()}
     descriptions[PASSAGE] = descriptions.get(PASSAGE) or "a verbatim span of a document"

@@ -214,14 +214,9 @@ def _resolve(view: Any, query: str, classes: tuple[str, ...] = ()) -> dict[str, 
 
     try:
         return resolve(view, query, classes=classes)
-    except Ambiguous as exc:
+    except (Ambiguous, NotFound) as exc:
         typer.echo(f"error: {exc.line()}", err=True)
         for cand in exc.candidates:
-            typer.echo(f"  {cand.describe()}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except NotFound as exc:
-        typer.echo(f"error: {exc.line()}", err=True)
-        for cand in exc.suggestions:
             typer.echo(f"  {cand.describe()}", err=True)
         raise typer.Exit(exc.exit_code) from None
 

@@ -30,7 +30,7 @@ class NotFound(KgError):
     """No entity matches the query."""
 
     def __init__(self, query: str, suggestions: list[Candidate]) -> None:
-        self.suggestions = suggestions
+        self.candidates = suggestions  # the nearest entities, listed under the error line
         hint = "try `kg search` or `kg list`"
         if suggestions:
             hint = "nearest: " + "; ".join(c.node["id"] for c in suggestions)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable
 
 from kg.model import Corpus, Entity, Passage, PropertyValue, Relation
-from kg.ontology import DCTERMS, ID, IKG, SKOS, XSD, Ontology
+from kg.ontology import CITO, DCTERMS, ID, IKG, SKOS, XSD, Ontology
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -16,7 +16,7 @@ PROV = "http://www.w3.org/ns/prov#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 CONCEPT_SCHEMES = {"Dimension": "DimensionScheme", "InnovationType": "InnovationTypeScheme"}
 PREFIXES = {"ikg": IKG, "id": ID, "skos": SKOS, "prov": PROV, "dcterms": DCTERMS,
-            "cito": "http://purl.org/spar/cito/", "xsd": XSD}
+            "cito": CITO, "xsd": XSD}
 
 
 def assertion_id(subject: str, predicate: str, obj: str) -> str:

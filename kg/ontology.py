@@ -18,8 +18,6 @@ SCHEMA = "http://schema.org/"
 DCTERMS = "http://purl.org/dc/terms/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
-#: Relation names whose IRIs are reused from standard vocabularies.
-EXTERNAL_RELATIONS = {"closeMatch": SKOS + "closeMatch", "cites": CITO + "cites"}
 #: Annotation property names whose IRIs are reused from DCTERMS.
 EXTERNAL_PROPERTIES = {"title": DCTERMS + "title", "creator": DCTERMS + "creator"}
 #: Classes produced by the parser and the builder, never written in annotations.

@@ -8,8 +8,6 @@ from pathlib import Path
 from kg.graph import PREFIXES
 from kg.store import ntriples_path
 
-RDF_FORMATS = ("ttl", "nt", "jsonld")
-
 
 def export_turtle(data_dir: Path, out: Path | None = None) -> bytes:
     """Turtle, byte-stable."""

@@ -86,6 +86,10 @@ def test_trace_renders_quotes_in_every_format(fmt: str, seed_store: Path, runner
 def test_trace_strategy_walks_back_to_barriers_and_mechanisms(view: GraphView) -> None:
     result = queries.trace_strategy(view, "strategy/data-governance")
     assert result["strategy"]["actor"] in ("government", "enterprise", "platform")
+    parts = {p["id"] for p in result["strategy"]["parts"]}
+    for item in result["barriers"] + result["mechanisms"]:
+        assert item.get("via_strategy", "") in parts | {""}, "via_strategy only names a part"
+    assert any("via_strategy" not in b for b in result["barriers"])
     assert result["barriers"] or result["mechanisms"]
     for item in result["barriers"] + result["mechanisms"]:
         assert_evidence_is_real(item["evidence"])

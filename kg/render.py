@@ -7,19 +7,36 @@ import io
 import re
 from typing import Any, Iterable
 
-DETAIL_KEYS = ("actor", "via", "target", "role", "mechanism", "barrier", "via_barrier",
-               "via_strategy", "date", "relation", "match_of", "direction", "score", "matched")
+DETAIL_KEYS = ("value", "actor", "via", "target", "role", "mechanism", "barrier", "via_barrier",
+               "via_strategy", "via_part", "inherited_from", "date", "relation", "match_of",
+               "direction", "score", "matched")
 
 
 def console() -> Any:
     """A rich console that writes plain text when stdout is not a terminal."""
+    import os
     import sys
 
     from rich.console import Console
 
     if sys.stdout.isatty():
         return Console(highlight=False)
-    return Console(highlight=False, width=100_000, no_color=True)
+    # Piped output is not wrapped, unless the user sets COLUMNS for a width to fit.
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() and int(columns) >= 20 else 100_000
+    return Console(highlight=False, width=width, no_color=True)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    r"""Text with control characters (terminal escape codes among them) shown escaped.
+
+    >>> safe("a\x1b[31mb")
+    'a\\x1b[31mb'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def label(item: dict[str, Any], lang: str) -> str:
@@ -50,9 +67,53 @@ def evidence_line(item: dict[str, Any]) -> str:
     return f"{item['document']}{section} [{item['start']}–{item['end']}] “{flat(item['quote'])}”"
 
 
-def details(item: dict[str, Any]) -> str:
-    """The qualifiers of a result row (actor, via, target …) as one short string."""
+def provenance(item: dict[str, Any], root_document: str | None = None) -> list[str]:
+    """Whose claim an item is: ``paper 003`` when not the root's paper, ``aligned`` when it
+    rests on an annotators' cross-paper alignment.
+
+    >>> provenance({"document": "003", "aligned": True}, "000")
+    ['paper 003', 'aligned']
+    """
     out = []
+    if item.get("document") and item.get("document") != root_document:
+        out.append(f"paper {item['document']}")
+    if item.get("aligned"):
+        out.append("aligned")
+    return out
+
+
+def search_snippet(hit: dict[str, Any]) -> str:
+    """A search hit's matched snippet, with its passage's place when it is a passage."""
+    passage = hit.get("passage")
+    where = f"{passage['document']} §{passage['section']} [{passage['start']}–{passage['end']}] " \
+        if passage else ""
+    return where + flat(hit.get("snippet", ""))
+
+
+def path_hop(hop: dict[str, Any], lang: str) -> str:
+    """One hop of a path in reading order: ``A -rel-> B``, or ``A <-rel- B`` when the path runs
+    against the relation (B is the relation's subject)."""
+    source, target = hop["source"], hop["target"]
+    if hop.get("direction") == "backward":
+        text = (f"{label(target, lang)} [{target['id']}] <-{hop['relation']}- "
+                f"{label(source, lang)} [{source['id']}]")
+        note = f"{hop['modality']}, against direction"
+    else:
+        text = (f"{label(source, lang)} [{source['id']}] -{hop['relation']}-> "
+                f"{label(target, lang)} [{target['id']}]")
+        note = hop["modality"]
+    paper = {source.get("document"), target.get("document")} - {None}
+    papers = f", paper {'/'.join(sorted(paper))}" if paper else ""
+    return f"{text} ({note}{papers})"
+
+
+def details(item: dict[str, Any], root_document: str | None = None) -> str:
+    """The qualifiers of a result row (paper, actor, via, target …) as one short string."""
+    out = provenance(item, root_document)
+    match = item.get("via_match")
+    if match:
+        out.append(f"via_match: {match['id']} (closeMatch, paper {match['document']}, "
+                   f"{match['modality']})")
     for key in DETAIL_KEYS:
         value = item.get(key)
         if value in (None, "", []):
@@ -105,25 +166,46 @@ def trace_tree(result: dict[str, Any], lang: str) -> None:
     for ev in root.get("evidence", []):
         tree.add(f"[dim]{escape(evidence_line(ev))}[/dim]")
     for key, items in lists:
-        branch = tree.add(f"[bold cyan]{escape(key.replace('_', ' '))}[/bold cyan] ({len(items)})")
+        branch = tree.add(f"[bold cyan]{escape(key.replace('_', ' '))}[/bold cyan] "
+                          f"({count_line(items)})")
         for item in items:
-            _tree_item(branch, item, lang)
+            _tree_item(branch, item, lang, root.get("document"))
     console().print(tree)
 
 
-def _tree_item(branch: Any, item: dict[str, Any], lang: str) -> None:
+def count_line(items: list[dict[str, Any]]) -> str:
+    """``3`` distinct entities, or ``3 entities, 5 links`` when some are reached twice.
+
+    >>> count_line([{"id": "a"}, {"id": "a"}, {"id": "b"}])
+    '2 entities, 3 links'
+    """
+    distinct = len({item.get("id") for item in items})
+    return str(distinct) if distinct == len(items) else f"{distinct} entities, {len(items)} links"
+
+
+def _match_line(match: dict[str, Any], lang: str) -> str:
+    return (f"via alignment: closeMatch {match.get('class', '')} {label(match, lang)} "
+            f"[{match['id']}] (paper {match['document']}, {match['modality']})")
+
+
+def _tree_item(branch: Any, item: dict[str, Any], lang: str, root_document: str | None) -> None:
     from rich.markup import escape
 
     text = f"{item.get('class', '')} {label(item, lang)} [{item.get('id', '')}]"
-    qualifiers = details(item)
+    qualifiers = details(item, root_document)
     node = branch.add(escape(text + (f" ({qualifiers})" if qualifiers else "")))
     for ev in item.get("evidence", []):
         node.add(f"[dim]{escape(evidence_line(ev))}[/dim]")
+    match = item.get("via_match")
+    if match:
+        hop = node.add(escape(_match_line(match, lang)))
+        for ev in match.get("evidence", []):
+            hop.add(f"[dim]{escape(evidence_line(ev))}[/dim]")
     for key, value in item.items():
         if isinstance(value, list) and value and isinstance(value[0], dict) and key != "evidence":
             sub = node.add(f"[cyan]{escape(key.replace('_', ' '))}[/cyan]")
             for child in value:
-                _tree_item(sub, child, lang)
+                _tree_item(sub, child, lang, root_document)
 
 
 def trace_markdown(result: dict[str, Any], lang: str) -> str:
@@ -134,40 +216,52 @@ def trace_markdown(result: dict[str, Any], lang: str) -> str:
     lines += [f"- evidence: {evidence_line(ev)}" for ev in root.get("evidence", [])]
     lines.append("")
     for key, items in lists:
-        lines += [f"## {key.replace('_', ' ').capitalize()} ({len(items)})", ""]
+        lines += [f"## {key.replace('_', ' ').capitalize()} ({count_line(items)})", ""]
         for item in items:
-            lines += _markdown_item(item, lang, 0)
+            lines += _markdown_item(item, lang, 0, root.get("document"))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _markdown_item(item: dict[str, Any], lang: str, depth: int) -> list[str]:
+def _markdown_item(item: dict[str, Any], lang: str, depth: int,
+                   root_document: str | None) -> list[str]:
     pad = "  " * depth
-    qualifiers = details(item)
+    qualifiers = details(item, root_document)
     lines = [f"{pad}- **{label(item, lang)}** `{item.get('id', '')}`"
              + (f" — {qualifiers}" if qualifiers else "")]
     for ev in item.get("evidence", []):
         lines.append(f"{pad}  - {evidence_line(ev)}")
+    match = item.get("via_match")
+    if match:
+        lines.append(f"{pad}  - {_match_line(match, lang)}")
+        lines += [f"{pad}    - {evidence_line(ev)}" for ev in match.get("evidence", [])]
     for key, value in item.items():
         if isinstance(value, list) and value and isinstance(value[0], dict) and key != "evidence":
             lines.append(f"{pad}  - {key.replace('_', ' ')}:")
             for child in value:
-                lines += _markdown_item(child, lang, depth + 2)
+                lines += _markdown_item(child, lang, depth + 2, root_document)
     return lines
 
 
 def trace_rows(result: dict[str, Any], lang: str) -> list[dict[str, str]]:
     """A trace flattened to rows: group, id, class, label, details, first evidence."""
-    _, _, lists = _sections(result)
+    _, root, lists = _sections(result)
     rows = []
     for key, items in lists:
         for item in items:
             evidence = item.get("evidence") or [{}]
             first = evidence[0]
             rows.append({"group": key, "id": item.get("id", ""), "class": item.get("class", ""),
-                         "label": label(item, lang), "details": details(item),
+                         "label": label(item, lang), "paper": item.get("document", ""),
+                         "modality": item.get("modality", ""),
+                         "details": details(item, root.get("document")),
                          "evidence": evidence_line(first) if first else ""})
     return rows
+
+
+#: Columns of running text that wrap to fit the terminal.
+FLEXIBLE_COLUMNS = frozenset({"label", "details", "snippet", "evidence", "matched", "outcomes",
+                              "practice", "definition"})
 
 
 def rows_table(rows: list[dict[str, Any]], title: str = "") -> None:
@@ -178,7 +272,10 @@ def rows_table(rows: list[dict[str, Any]], title: str = "") -> None:
     table = Table(title=title or None, show_lines=False)
     columns = list(rows[0]) if rows else ["(no rows)"]
     for column in columns:
-        table.add_column(column, overflow="fold")
+        # Ids and short codes keep their width (they are read and copied whole); the columns
+        # of running text share what is left and wrap.
+        table.add_column(column, overflow="fold",
+                         ratio=1 if column in FLEXIBLE_COLUMNS else None)
     for row in rows:
         table.add_row(*(Text(str(row.get(c, ""))) for c in columns))
     console().print(table)
@@ -236,7 +333,7 @@ def list_details(row: dict[str, Any]) -> str:
     """A one-line summary of a listed entity: short properties, dimension, issuers."""
     parts = [f"{k}={v}" for k, v in row.get("properties", {}).items() if k not in _LIST_HIDDEN]
     if row.get("dimension"):
-        parts.append(f"dimension={row['dimension']['id']}")
+        parts.append(f"dimension={row['dimension']['id'].removeprefix('dimension/')}")
     parts += [f"issued_by={org['id']}" for org in row.get("issued_by", [])]
     return "; ".join(parts)
 

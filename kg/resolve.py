@@ -29,9 +29,9 @@ class Candidate:
 class NotFound(KgError):
     """No entity matches the query."""
 
-    def __init__(self, query: str, suggestions: list[Candidate]) -> None:
+    def __init__(self, query: str, suggestions: list[Candidate], hint: str = "") -> None:
         self.candidates = suggestions  # the nearest entities, listed under the error line
-        hint = "try `kg search` or `kg list`"
+        hint = hint or "try `kg search` or `kg list`"
         if suggestions:
             hint = "nearest: " + "; ".join(c.node["id"] for c in suggestions)
         super().__init__(f"no entity matches {query!r}", hint=hint)
@@ -63,8 +63,23 @@ def labels_of(node: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+#: Longest query text that is matched against labels (longer text is never a name).
+MAX_QUERY = 200
+#: A fuzzy match is taken only at or above this score, and this far ahead of the next one.
+FUZZY_MIN = 85.0
+FUZZY_MARGIN = 5.0
+#: How a query may match; the first three are exact names, the others are reported.
+EXACT = ("id", "label", "alt label")
+
+
 def resolve(view: GraphView, query: str, *, classes: Iterable[str] = ()) -> dict[str, Any]:
     """The single node ``query`` names; :class:`Ambiguous` or :class:`NotFound` otherwise."""
+    return resolve_match(view, query, classes=classes).node
+
+
+def resolve_match(view: GraphView, query: str, *, classes: Iterable[str] = ()) -> Candidate:
+    """Like :func:`resolve`, with how the query matched (``how`` outside :data:`EXACT` means
+    the caller should say what the query was resolved to)."""
     wanted = set()
     for cls in classes:
         wanted |= view.subclasses(cls)
@@ -73,11 +88,14 @@ def resolve(view: GraphView, query: str, *, classes: Iterable[str] = ()) -> dict
     query = query.strip()
     if not query:
         raise NotFound(query, [])
+    if len(query) > MAX_QUERY:
+        raise NotFound(f"{query[:40]}…", [], hint=f"the query is {len(query)} characters; give "
+                       f"an id or a label (at most {MAX_QUERY})")
     if query in view.nodes and (not wanted or view.nodes[query]["class"] in wanted):
-        return view.nodes[query]
+        return Candidate(view.nodes[query], 100.0, "id")
     by_suffix = [n for n in pool if n["id"].split("/", 1)[-1] == query]
     if len(by_suffix) == 1:
-        return by_suffix[0]
+        return Candidate(by_suffix[0], 100.0, "id")
     key = normalize(query)
     for kinds in (("label",), ("alt label",)):
         exact = [Candidate(n, 100.0, kind) for n in pool for kind, text in labels_of(n)
@@ -85,37 +103,60 @@ def resolve(view: GraphView, query: str, *, classes: Iterable[str] = ()) -> dict
         chosen = _unique(query, exact)
         if chosen is not None:
             return chosen
-    partial = [Candidate(n, 90.0, "substring") for n in pool
-               if any(key in normalize(text) for _, text in labels_of(n)) or key in n["id"]]
-    chosen = _unique(query, partial)
+    chosen = _unique(query, [Candidate(n, 90.0, "substring") for n in pool
+                             if _contains(n, query)])
     if chosen is not None:
         return chosen
-    ranked = rank(pool, query)
-    if ranked and ranked[0].score >= 80 and (len(ranked) == 1 or ranked[0].score - ranked[1].score >= 5):
-        return ranked[0].node
-    strong = [c for c in ranked if c.score >= 80]
+    ranked = rank(pool, query, partial_min=8)
+    strong = [c for c in ranked if c.score >= FUZZY_MIN]
+    if strong and (len(ranked) == 1 or ranked[0].score - ranked[1].score >= FUZZY_MARGIN):
+        return Candidate(strong[0].node, strong[0].score, "fuzzy")
     if len(strong) > 1:
         raise Ambiguous(query, strong[:10])
-    raise NotFound(query, ranked[:5])
+    raise NotFound(query, rank(pool, query, limit=5))
 
 
-def _unique(query: str, candidates: list[Candidate]) -> dict[str, Any] | None:
+def _words(text: str) -> str:
+    """Text as space-separated lower-case words (``-`` and ``/`` of ids count as spaces)."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("-", " ").replace("/", " ")
+    return " ".join(text.split())
+
+
+def _contains(node: dict[str, Any], query: str) -> bool:
+    """Whether ``query`` is part of a label or the id: whole words for Latin text (at least
+    three letters), any run of at least two characters for Chinese."""
+    if query.isascii():
+        words = _words(query)
+        if len(words.replace(" ", "")) < 3:
+            return False
+        texts = [text for _, text in labels_of(node)] + [node["id"]]
+        return any(f" {words} " in f" {_words(text)} " for text in texts)
+    key = normalize(query)
+    return len(key) >= 2 and any(key in normalize(text) for _, text in labels_of(node))
+
+
+def _unique(query: str, candidates: list[Candidate]) -> Candidate | None:
     by_id: dict[str, Candidate] = {}
     for cand in candidates:
         by_id.setdefault(cand.node["id"], cand)
     if len(by_id) == 1:
-        return next(iter(by_id.values())).node
+        return next(iter(by_id.values()))
     if len(by_id) > 1:
         raise Ambiguous(query, sorted(by_id.values(), key=lambda c: c.node["id"]))
     return None
 
 
 def rank(nodes: Iterable[dict[str, Any]], query: str, *, with_evidence: bool = False,
-         limit: int = 50) -> list[Candidate]:
-    """Nodes ranked by fuzzy similarity of their labels (and evidence text) to ``query``."""
+         limit: int = 50, partial_min: int = 0) -> list[Candidate]:
+    """Nodes ranked by fuzzy similarity of their labels (and evidence text) to ``query``.
+
+    ``partial_min``: a query shorter than this is compared with whole labels only (a short
+    word matches a part of a long label too easily: "nope" in "open innovation").
+    """
     from rapidfuzz import fuzz
 
     key = normalize(query)
+    partial = len(key) >= partial_min
     scored: list[Candidate] = []
     for node in nodes:
         best, how = 0.0, ""
@@ -123,7 +164,8 @@ def rank(nodes: Iterable[dict[str, Any]], query: str, *, with_evidence: bool = F
             norm = normalize(text)
             score = 100.0 if key == norm else max(
                 fuzz.ratio(key, norm),
-                fuzz.partial_ratio(key, norm) * (0.95 if len(key) <= len(norm) else 0.8))
+                fuzz.partial_ratio(key, norm) * (0.95 if len(key) <= len(norm) else 0.8)
+                if partial else 0.0)
             if score > best:
                 best, how = score, kind
         if with_evidence:

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from kg.cli import app
 from kg.cypher import run_cypher
 from kg.graphview import GraphView
-from kg.queries import cases_table, trace_barrier
+from kg.queries import cases_table
+from kg.traces import trace_barrier
 from kg.store import load_projection
 
 ROOT = Path(__file__).resolve().parent.parent

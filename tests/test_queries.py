@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kg import queries
+from kg import queries, traces
+from kg.search import search
 from kg.cli import app
 from kg.graphview import GraphView
 from kg.resolve import Ambiguous, NotFound, resolve
@@ -27,7 +28,7 @@ def assert_evidence_is_real(items: list[dict]) -> None:
 
 def test_data_security_barrier_leads_to_information_empowerment(view: GraphView) -> None:
     barrier = resolve(view, "数据安全风险", classes=("Barrier",))
-    result = queries.trace_barrier(view, barrier["id"])
+    result = traces.trace_barrier(view, barrier["id"])
     assert result["barrier"]["id"] == "barrier/data-security-risk"
     assert result["barrier"]["dimension"]["id"] == "dimension/information"
     mechanisms = {m["id"]: m for m in result["mechanisms"]}
@@ -49,7 +50,7 @@ def test_data_security_barrier_leads_to_information_empowerment(view: GraphView)
 
 
 def test_homogenization_barrier_is_related_to_the_other_paper(view: GraphView) -> None:
-    result = queries.trace_barrier(view, "barrier/innovation-homogenization")
+    result = traces.trace_barrier(view, "barrier/innovation-homogenization")
     related = {r["id"]: r for r in result["related"]}
     assert "problem/product-homogenization" in related
     documents = {ev["document"] for ev in related["problem/product-homogenization"]["evidence"]}
@@ -84,7 +85,7 @@ def test_trace_renders_quotes_in_every_format(fmt: str, seed_store: Path, runner
 
 
 def test_trace_strategy_walks_back_to_barriers_and_mechanisms(view: GraphView) -> None:
-    result = queries.trace_strategy(view, "strategy/data-governance")
+    result = traces.trace_strategy(view, "strategy/data-governance")
     assert result["strategy"]["actor"] in ("government", "enterprise", "platform")
     parts = {p["id"] for p in result["strategy"]["parts"]}
     for item in result["barriers"] + result["mechanisms"]:
@@ -96,7 +97,7 @@ def test_trace_strategy_walks_back_to_barriers_and_mechanisms(view: GraphView) -
 
 
 def test_trace_mechanism_shows_hindrances_strengths_cases_and_theories(view: GraphView) -> None:
-    result = queries.trace_mechanism(view, "mechanism/information-empowerment")
+    result = traces.trace_mechanism(view, "mechanism/information-empowerment")
     assert any(b["id"] == "barrier/data-security-risk" for b in result["barriers"])
     assert result["strategies"] and result["theories"] and result["cases"]
     assert [s["id"] for s in result["stages"]], "input–transformation–output stages"
@@ -151,9 +152,9 @@ def test_list_unknown_type_is_one_line(seed_store: Path, runner: CliRunner) -> N
 
 
 def test_search_tolerates_spelling_differences(view: GraphView) -> None:
-    hits = queries.search(view, "homogenisation")
+    hits = search(view, "homogenisation")
     assert any("homogenization" in h["id"] for h in hits[:5])
-    hits = queries.search(view, "数据安全")
+    hits = search(view, "数据安全")
     assert hits[0]["id"] == "barrier/data-security-risk"
 
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from kg.cli import app
 from kg.errors import KgError
 from kg.graphview import GraphView
-from kg.queries import trace_barrier
+from kg.traces import trace_barrier
 from kg.resolve import BACKGROUND_CLASSES
 from kg.store import save
 from kg.viz import make_page

@@ -12,7 +12,8 @@ from typing import Any, Iterable, Optional
 
 from kg.errors import KgError
 from kg.graphview import GraphView
-from kg.queries import TRACES, resolve_class, trace_barrier
+from kg.queries import resolve_class
+from kg.traces import TRACES, trace_barrier
 from kg.resolve import BACKGROUND_CLASSES
 
 EdgeKey = tuple[str, str, str]
@@ -155,8 +156,17 @@ def trace_edges(view: GraphView, result: dict[str, Any]) -> list[EdgeKey]:
         else:
             out[(case["id"], "hasPractice", case["practice"]["id"])] = None
             out[(case["practice"]["id"], "exemplifies", case["mechanism"])] = None
-    for match in result["related"]:
-        a, b = match["match_of"], match["id"]
+    for stat in result.get("statistics", []):
+        out[(stat.get("via_part", bid), "hasStatistic", stat["id"])] = None
+    for example in result.get("examples", []):
+        out[(example["id"], "illustrates", example["target"])] = None
+    matches = [(m["match_of"], m["id"]) for m in result["related"]]
+    for section in ("mechanisms", "strategies", "policies"):
+        for item in result[section]:
+            match = item.get("via_match")
+            if match:
+                matches.append((item.get("via_part", bid), match["id"]))
+    for a, b in matches:
         if not view.graph.has_edge(a, b, key="closeMatch"):
             a, b = b, a
         out[(a, "closeMatch", b)] = None

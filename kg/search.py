@@ -1,0 +1,138 @@
+"""Ranked, typo-tolerant search over everything the graph says about an entity.
+
+An entity is found by its labels and alternative labels, its definition, its key properties
+(a policy's key content, a statistic's measure), the passages it was coded from, and the
+passages of its relations. Each hit says what matched and shows the matched snippet; a hit in
+a passage carries the passage's document, section and offsets.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
+
+from kg.graphview import GraphView
+from kg.queries import ref
+from kg.resolve import BACKGROUND_CLASSES, MAX_QUERY, labels_of
+
+#: Properties whose text is searched (the rest are numbers, codes or dates).
+TEXT_PROPERTIES = ("keyContent", "title", "measures", "enterpriseType", "industry")
+#: Lowest score listed; passages and definitions must match almost exactly to score at all.
+MIN_SCORE = 60.0
+TEXT_MIN_PARTIAL = 88.0
+#: Characters of context on each side of a matched snippet.
+CONTEXT = 24
+
+
+@dataclass(frozen=True)
+class Text:
+    """One searchable text of an entity: what kind it is, and its passage when it has one."""
+
+    kind: str
+    text: str
+    passage: Optional[dict[str, Any]] = None
+
+
+def squeeze(text: str) -> tuple[str, list[int]]:
+    """Case-, width- and whitespace-free text, with each character's index in ``text``.
+
+    >>> squeeze("Data  Sé")
+    ('datasé', [0, 1, 2, 3, 6, 7])
+    """
+    chars: list[str] = []
+    where: list[int] = []
+    for index, char in enumerate(text):
+        for folded in unicodedata.normalize("NFKC", char).casefold():
+            if not folded.isspace():
+                chars.append(folded)
+                where.append(index)
+    return "".join(chars), where
+
+
+def texts_of(view: GraphView, node: dict[str, Any]) -> Iterator[Text]:
+    """Every searchable text of a node, labels first."""
+    for kind, text in labels_of(node):
+        yield Text(kind, text)
+    for lang, text in sorted((node.get("definition") or {}).items()):
+        yield Text(f"definition ({lang})", text)
+    props = node.get("properties") or {}
+    for key in TEXT_PROPERTIES:
+        if isinstance(props.get(key), str):
+            yield Text(key, props[key])
+    for item in node.get("evidence", []):
+        yield Text("evidence", item["quote"], item)
+    for hop in [*view.out(node["id"]), *view.into(node["id"])]:
+        arrow = f"-{hop.relation}-> {hop.node['id']}" if hop.outgoing else \
+            f"{hop.node['id']} -{hop.relation}->"
+        for item in hop.edge.get("evidence", []):
+            yield Text(f"relation evidence ({arrow})", item["quote"], item)
+
+
+def _score(key: str, text: Text) -> tuple[float, int, int]:
+    """(score, start, end) of ``key`` in ``text`` (start/end index the original text)."""
+    from rapidfuzz import fuzz
+
+    norm, where = squeeze(text.text)
+    if not norm:
+        return 0.0, 0, 0
+    is_label = text.kind in ("label", "alt label")
+    if key == norm:
+        return 100.0, 0, len(text.text)
+    at = norm.find(key)
+    if at >= 0:
+        score = 95.0 if is_label else 85.0
+        return score, where[at], where[at + len(key) - 1] + 1
+    align = fuzz.partial_ratio_alignment(key, norm)
+    if align is None:
+        return 0.0, 0, 0
+    start, end = where[align.dest_start], where[max(align.dest_end - 1, align.dest_start)] + 1
+    if is_label:
+        whole = fuzz.ratio(key, norm)
+        score = max(whole, align.score * (0.95 if len(key) <= len(norm) else 0.8))
+        return score, start, end
+    if align.score < TEXT_MIN_PARTIAL or len(key) < 4:
+        return 0.0, 0, 0
+    return align.score * 0.85, start, end
+
+
+def snippet(text: str, start: int, end: int, context: int = CONTEXT) -> str:
+    """The matched part of ``text`` with some context, on one line.
+
+    >>> snippet("a long passage about data security in firms", 21, 34, context=5)
+    '…bout data security in f…'
+    """
+    left, right = max(0, start - context), min(len(text), end + context)
+    body = " ".join(text[left:right].split())
+    return ("…" if left > 0 else "") + body + ("…" if right < len(text) else "")
+
+
+def search(view: GraphView, query: str, *, limit: int = 20, document: Optional[str] = None,
+           include_background: bool = False) -> list[dict[str, Any]]:
+    """Entities ranked by how well ``query`` matches their texts, best first, with the snippet."""
+    key, _ = squeeze(query[:MAX_QUERY])
+    if not key:
+        return []
+    hits = []
+    for node in view.nodes.values():
+        if not include_background and node["class"] in BACKGROUND_CLASSES:
+            continue
+        if document is not None and node.get("document") != document:
+            continue
+        best: tuple[float, Text, int, int] | None = None
+        for text in texts_of(view, node):
+            score, start, end = _score(key, text)
+            if best is None or score > best[0]:
+                best = (score, text, start, end)
+            if score >= 100.0:
+                break
+        if best is None or best[0] < MIN_SCORE:
+            continue
+        score, text, start, end = best
+        hit = {**ref(node), "score": round(score, 1), "matched": text.kind,
+               "snippet": snippet(text.text, start, end)}
+        if text.passage is not None:
+            hit["passage"] = {k: text.passage[k] for k in ("document", "section", "start", "end")}
+        hits.append(hit)
+    hits.sort(key=lambda h: (-h["score"], h["id"]))
+    return hits[:limit]

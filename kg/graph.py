@@ -6,7 +6,7 @@ import hashlib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable
 
-from kg.model import Corpus, Entity, Passage, PropertyValue, Relation
+from kg.model import Corpus, Document, Entity, Passage, PropertyValue, Relation
 from kg.ontology import CITO, DCTERMS, ID, IKG, SKOS, XSD, Ontology
 
 if TYPE_CHECKING:
@@ -14,9 +14,10 @@ if TYPE_CHECKING:
 
 PROV = "http://www.w3.org/ns/prov#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+BIBO = "http://purl.org/ontology/bibo/"
 CONCEPT_SCHEMES = {"Dimension": "DimensionScheme", "InnovationType": "InnovationTypeScheme"}
 PREFIXES = {"ikg": IKG, "id": ID, "skos": SKOS, "prov": PROV, "dcterms": DCTERMS,
-            "cito": CITO, "xsd": XSD}
+            "cito": CITO, "xsd": XSD, "bibo": BIBO}
 
 
 def assertion_id(subject: str, predicate: str, obj: str) -> str:
@@ -59,6 +60,8 @@ def build_rdf(corpus: Corpus, ontology: Ontology) -> "Graph":
             add((d, URIRef(DCTERMS + "language"), Literal(lang)))
         add((d, ikg("sourceFile"), Literal(doc.file)))
         add((d, ikg("sha256"), Literal(doc.sha256)))
+        for triple in _bibliographic_triples(doc):
+            add(triple)
     for section in corpus.sections:
         s = node(section.id)
         add((s, a, ikg("Section")))
@@ -122,6 +125,46 @@ def build_rdf(corpus: Corpus, ontology: Ontology) -> "Graph":
         for passage in relation.evidence:
             add((r, derived, node(passage.id)))
     return graph
+
+
+def _bibliographic_triples(doc: Document) -> list[tuple]:
+    """A document's known bibliographic record: DCTERMS where it has a term, else BIBO.
+
+    Authors are ``dcterms:creator`` literals (their order is kept in
+    ``dcterms:bibliographicCitation``), the year ``dcterms:issued`` (``xsd:gYear``), the journal a
+    ``bibo:Journal`` the document ``dcterms:isPartOf``, the landing page ``bibo:uri``.
+    """
+    import re
+
+    from rdflib import Literal, URIRef
+
+    from kg.cite import reference_text
+    from kg.loaders.corpus import bibliography_of
+
+    bib = bibliography_of(doc)
+    if not bib:
+        return []
+    d = URIRef(f"{ID}document/{doc.id}")
+    out: list[tuple] = [(d, URIRef(DCTERMS + "creator"), Literal(name))
+                        for name in bib.get("authors", [])]
+    if "year" in bib:
+        out.append((d, URIRef(DCTERMS + "issued"),
+                    Literal(f"{bib['year']:04d}", datatype=URIRef(XSD + "gYear"))))
+    if "venue" in bib:
+        slug = re.sub(r"[^a-z0-9]+", "-", bib["venue"].casefold()).strip("-") \
+            or hashlib.sha256(bib["venue"].encode()).hexdigest()[:16]
+        journal = URIRef(f"{ID}venue/{slug}")
+        out += [(d, URIRef(DCTERMS + "isPartOf"), journal),
+                (journal, URIRef(RDF + "type"), URIRef(BIBO + "Journal")),
+                (journal, URIRef(DCTERMS + "title"), Literal(bib["venue"]))]
+    for name in ("volume", "issue", "pages", "doi"):
+        if name in bib:
+            out.append((d, URIRef(BIBO + name), Literal(bib[name])))
+    if "url" in bib:
+        out.append((d, URIRef(BIBO + "uri"), Literal(bib["url"], datatype=URIRef(XSD + "anyURI"))))
+    out.append((d, URIRef(DCTERMS + "bibliographicCitation"),
+                Literal(reference_text(doc.title, bib))))
+    return out
 
 
 def _property(name: str, value: PropertyValue, ontology: Ontology) -> tuple:

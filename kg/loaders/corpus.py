@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
 from kg.documents import DocumentText, read_document
 from kg.errors import KgError
 from kg.loaders.annotations import AnnotationFile
@@ -13,6 +18,22 @@ from kg.model import Corpus, Document
 from kg.ontology import Ontology, load_ontology
 
 METADATA = "documents/metadata.yaml"
+#: Optional bibliographic fields of a document entry, in citation order.
+BIBLIOGRAPHIC_FIELDS = ("authors", "year", "venue", "volume", "issue", "pages", "doi", "url")
+_ENTRY_FIELDS = {"id", "file", "title", "language", "source", *BIBLIOGRAPHIC_FIELDS, LINE_KEY}
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+@dataclass(frozen=True)
+class CitedDocument(Document):
+    """A document with the bibliographic record of its paper (only the fields that are known)."""
+
+    bibliography: dict[str, Any] = field(default_factory=dict)
+
+
+def bibliography_of(doc: Document) -> dict[str, Any]:
+    """The known bibliographic fields of a document (``{}`` for a plain :class:`Document`)."""
+    return dict(getattr(doc, "bibliography", {}) or {})
 
 
 def load_corpus(source: Path, ontology: Ontology | None = None) -> Corpus:
@@ -92,8 +113,69 @@ def read_documents(source: Path) -> list[Document]:
         title = {k: str(v) for k, v in (entry.get("title") or {}).items() if k != LINE_KEY}
         if not title:
             raise KgError(f"document '{doc_id}' needs a title (zh and/or en)", where=at)
+        unknown = sorted(str(k) for k in entry if k not in _ENTRY_FIELDS)
+        if unknown:
+            raise KgError(f"document '{doc_id}': unknown field '{unknown[0]}'", where=at,
+                          hint="known fields: " + ", ".join(sorted(_ENTRY_FIELDS - {LINE_KEY})))
+        bibliography = read_bibliography(entry, where=f"{at}: document '{doc_id}'")
         language = tuple(str(x) for x in entry.get("language") or ())
-        documents.append(read_document(source / "documents" / file, doc_id=doc_id, title=title,
-                                       language=language, source=str(entry.get("source", file))))
+        doc = read_document(source / "documents" / file, doc_id=doc_id, title=title,
+                            language=language, source=str(entry.get("source", file)))
+        documents.append(CitedDocument(**{f.name: getattr(doc, f.name) for f in fields(doc)},
+                                       bibliography=bibliography))
     return sorted(documents, key=lambda d: d.id)
 
+
+def read_bibliography(entry: dict[str, Any], *, where: str = "") -> dict[str, Any]:
+    """The bibliographic fields of a metadata entry, checked; absent fields stay absent.
+
+    >>> read_bibliography({"authors": ["Li Hua"], "year": 2024, "doi": "10.12677/ecl.2024.1"})
+    {'authors': ['Li Hua'], 'year': 2024, 'doi': '10.12677/ecl.2024.1'}
+    """
+    out: dict[str, Any] = {}
+    for name in BIBLIOGRAPHIC_FIELDS:
+        value = entry.get(name)
+        if value is not None:
+            out[name] = _bibliographic_value(name, value, where)
+    return out
+
+
+_EXPECTED = {
+    "authors": ("a list of names (strings)", "[Zhang San, Li Si]"),
+    "year": ("a four-digit year (an integer)", "2024"),
+    "venue": ("a non-empty string", "E-Commerce Letters"),
+    "volume": ("a string or an integer", '"14"'),
+    "issue": ("a string or an integer", '"6"'),
+    "pages": ("a non-empty string", '"1234-1240"'),
+    "doi": ("a bare DOI (10.<registrant>/<suffix>)", "10.12677/ecl.2024.131001"),
+    "url": ("an http(s) URL", "https://example.org/paper/1"),
+}
+
+
+def _bibliographic_value(name: str, value: Any, where: str) -> Any:
+    """One checked bibliographic value, or a one-line error naming the field."""
+    text = " ".join(value.split()) if isinstance(value, str) else None
+    scalar = None if isinstance(value, bool) else text if text is not None else (
+        str(value) if isinstance(value, int) else None)
+    ok: Any = None
+    if name == "authors":
+        if isinstance(value, list) and value and all(isinstance(a, str) and a.strip()
+                                                     for a in value):
+            ok = [" ".join(a.split()) for a in value]
+    elif name == "year":
+        if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+            ok = value
+    elif name == "doi":
+        ok = text if text and _DOI.match(text) else None
+    elif name == "url":
+        parts = urlsplit(text) if text and " " not in text else None
+        ok = text if parts and parts.scheme in ("http", "https") and parts.netloc else None
+    elif name in ("volume", "issue") or name == "pages":
+        ok = scalar or None
+    else:  # venue
+        ok = text or None
+    if ok is None:
+        expected, example = _EXPECTED[name]
+        raise KgError(f"field '{name}' must be {expected}, not {value!r}", where=where,
+                      hint=f"e.g. {name}: {example}; leave the field out when it is unknown")
+    return ok

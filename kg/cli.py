@@ -178,6 +178,7 @@ class OutputFormat(str, Enum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    csv = "csv"
 
 
 class TabularFormat(str, Enum):
@@ -196,6 +197,9 @@ class Lang(str, Enum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 TabularOption = Annotated[TabularFormat, typer.Option("--format", help="Output format.")]
 LangOption = Annotated[Lang, typer.Option("--lang", help="Label language.")]
+DocumentOption = Annotated[Optional[str], typer.Option(
+    "--document", help="Only items of this paper (a document id, e.g. 000 or 003).",
+    show_default=False)]
 
 trace_app = typer.Typer(help="Walk the graph from a barrier, a strategy or a mechanism.",
                         no_args_is_help=True)
@@ -210,15 +214,27 @@ def _view(data_dir: Optional[Path]) -> Any:
 
 def _resolve(view: Any, query: str, classes: tuple[str, ...] = ()) -> dict[str, Any]:
     """Resolve a query; ambiguous and unknown queries print their candidates and exit."""
-    from kg.resolve import Ambiguous, NotFound, resolve
+    from kg.resolve import EXACT, Ambiguous, NotFound, resolve_match
 
     try:
-        return resolve(view, query, classes=classes)
+        match = resolve_match(view, query, classes=classes)
     except (Ambiguous, NotFound) as exc:
         typer.echo(f"error: {exc.line()}", err=True)
         for cand in exc.candidates:
             typer.echo(f"  {cand.describe()}", err=True)
         raise typer.Exit(exc.exit_code) from None
+    if match.how not in EXACT:
+        from kg.render import safe
+
+        typer.echo(f"note: {safe(query)!r} resolved to {match.describe()} "
+                   f"(by {match.how} match)", err=True)
+    return match.node
+
+
+def _check_document(view: Any, document: Optional[str]) -> None:
+    from kg.viz.selection import check_document
+
+    check_document(view, document)
 
 
 def _emit_result(result: dict[str, Any], fmt: OutputFormat, lang: Lang) -> None:
@@ -226,6 +242,8 @@ def _emit_result(result: dict[str, Any], fmt: OutputFormat, lang: Lang) -> None:
 
     if fmt is OutputFormat.json:
         _print_json(result)
+    elif fmt is OutputFormat.csv:
+        sys.stdout.write(render.rows_csv(render.trace_rows(result, lang.value)))
     elif fmt is OutputFormat.markdown:
         sys.stdout.write(render.trace_markdown(result, lang.value))
     elif fmt is OutputFormat.table:
@@ -247,13 +265,16 @@ def _emit_rows(rows: list[dict[str, Any]], fmt: TabularFormat, title: str = "") 
         render.rows_table(rows, title)
 
 
-def _trace(kind: str, query: str, fmt: OutputFormat, lang: Lang, data_dir: Optional[Path]) -> None:
-    from kg.queries import TRACES
+def _trace(kind: str, query: str, fmt: OutputFormat, lang: Lang, data_dir: Optional[Path],
+           document: Optional[str] = None) -> None:
+    from kg.traces import TRACES, only_document
 
     function, classes = TRACES[kind]
     view = _view(data_dir)
+    _check_document(view, document)
     node = _resolve(view, query, classes)
-    _emit_result(function(view, node["id"]), fmt, lang)
+    result = function(view, node["id"])
+    _emit_result(only_document(result, document) if document else result, fmt, lang)
 
 
 TRACE_HELP = {
@@ -269,8 +290,8 @@ def _add_trace_command(kind: str) -> None:
 
     def command(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")],
                 fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
-                data_dir: DataDirOption = None) -> None:
-        _trace(kind, query, fmt, lang, data_dir)
+                document: DocumentOption = None, data_dir: DataDirOption = None) -> None:
+        _trace(kind, query, fmt, lang, data_dir, document)
 
     command.__name__ = f"trace_{kind}"
     command.__doc__ = TRACE_HELP[kind]
@@ -294,21 +315,31 @@ def show(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")]
     _emit_result(show_entity(view, node["id"]), fmt, lang)
 
 
+#: What `kg list` takes (any class of the ontology works; these are the ones with entities).
+LIST_KINDS = ("barriers", "problems", "strategies", "policies", "mechanisms", "mechanism-stages",
+              "innovation-types", "innovation-modes", "competition-effects", "effects", "cases",
+              "practices", "outcomes", "theories", "statistics", "samples", "dimensions",
+              "organizations", "platforms", "programmes", "references", "documents")
+
+
 @app.command("list")
 @friendly
-def list_(kind: Annotated[str, typer.Argument(help="A class: barriers, strategies, cases …")],
+def list_(kind: Annotated[str, typer.Argument(help="A class: " + ", ".join(LIST_KINDS) + ".")],
           fmt: TabularOption = TabularFormat.table, lang: LangOption = Lang.both,
-          data_dir: DataDirOption = None) -> None:
-    """A table of all entities of one class."""
+          document: DocumentOption = None, data_dir: DataDirOption = None) -> None:
+    """A table of all entities of one class (KIND, singular or plural, any case)."""
     from kg import render
     from kg.queries import list_entities, resolve_class
 
     view = _view(data_dir)
+    _check_document(view, document)
     cls = resolve_class(view, kind)
-    rows = list_entities(view, cls)
+    rows = [r for r in list_entities(view, cls) if document is None or r["document"] == document]
     if fmt is not TabularFormat.json:
-        rows = [{"id": r["id"], "class": r["class"], "label": render.label(r, lang.value),
-                 "document": r["document"], "details": render.list_details(r)} for r in rows]
+        mixed = len({r["class"] for r in rows}) > 1  # a class column only when it says something
+        rows = [{"id": r["id"], **({"class": r["class"]} if mixed else {}),
+                 "label": render.label(r, lang.value), "doc": r["document"],
+                 "details": render.list_details(r)} for r in rows]
     _emit_rows(rows, fmt, f"{cls} ({len(rows)})")
 
 
@@ -316,22 +347,61 @@ def list_(kind: Annotated[str, typer.Argument(help="A class: barriers, strategie
 @friendly
 def cases(fmt: TabularOption = TabularFormat.table, lang: LangOption = Lang.both,
           data_dir: DataDirOption = None) -> None:
-    """Table 1 of paper 000 rebuilt from the graph: indicators, practices, outcomes."""
+    """Table 1 of paper 000 rebuilt from the graph: indicators, practices, outcomes.
+
+    Practice columns follow the paper's order of the mechanisms; indicators are in years and
+    percent. The terminal table is split in two (indicators; type, practices and outcomes) so
+    that it reads at 80 columns; csv, markdown and json keep one row per case.
+    """
     from kg import render
     from kg.queries import cases_table
 
     rows = cases_table(_view(data_dir))
-    if fmt is not TabularFormat.json:
-        rows = [{"case": render.label(r, lang.value), "type": r["enterpriseType"],
-                 "years": r["indicators"]["yearsOnPlatform"],
-                 "transaction %": r["indicators"]["platformTransactionRatio"],
-                 "investment %": r["indicators"]["innovationInvestmentRatio"],
-                 "24h response %": r["indicators"]["feedbackResponseRate"],
-                 **{render.label(p["mechanism"], "en"): render.label(p, lang.value)
-                    for p in r["practices"]},
-                 "outcomes": render.join(render.label(o, lang.value) for o in r["outcomes"])}
-                for r in rows]
-    _emit_rows(rows, fmt, "Table 1 (paper 000)")
+    if fmt is TabularFormat.json:
+        _print_json(rows)
+        return
+    mechanisms = sorted({p["mechanism"]["id"]: p["mechanism"] for r in rows
+                         for p in r["practices"]}.values(), key=lambda m: m["order"])
+    units = {"yearsOnPlatform": "years", "platformTransactionRatio": "platform transaction %",
+             "innovationInvestmentRatio": "innovation investment %",
+             "feedbackResponseRate": "24h response %"}
+
+    def number(value: Any) -> str:
+        return "" if value is None else f"{value:g}"
+
+    flat = []
+    for r in rows:
+        practice = {p["mechanism"]["id"]: render.label(p, lang.value) for p in r["practices"]}
+        flat.append({"id": r["id"], "case": render.label(r, lang.value),
+                     "type": render.label({"label": r["enterpriseTypeLabel"]}, lang.value),
+                     **{header: number(r["indicators"][key]) for key, header in units.items()},
+                     **{render.label(m, lang.value): practice.get(m["id"], "") for m in mechanisms},
+                     "outcomes": render.join(render.label(o, lang.value) for o in r["outcomes"])})
+    if fmt is not TabularFormat.table:
+        _emit_rows(flat, fmt, "Table 1 (paper 000)")
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    indicators = Table(title="Table 1 (paper 000): indicators")
+    cards = Table(title="Table 1 (paper 000): type, practices by mechanism, outcomes",
+                  show_lines=True)
+    for table in (indicators, cards):
+        table.add_column("id", no_wrap=True)
+    for header in units.values():
+        # one word a line: the four indicators and the ids fit 80 columns without folding
+        indicators.add_column(header.replace(" ", "\n"), justify="right", overflow="fold")
+    cards.add_column("case", overflow="fold")
+    for row in flat:
+        indicators.add_row(Text(row["id"]), *(Text(row[h]) for h in units.values()))
+        lines = [f"{row['case']} ({row['type']})" if row["type"] else row["case"]]
+        lines += [f"{render.label(m, lang.value)}: {row[render.label(m, lang.value)]}"
+                  for m in mechanisms]
+        lines.append(f"outcomes: {row['outcomes']}")
+        cards.add_row(Text(row["id"]), Text("\n".join(lines)))
+    out = render.console()
+    out.print(indicators)
+    out.print(cards)
 
 
 @app.command()
@@ -339,16 +409,20 @@ def cases(fmt: TabularOption = TabularFormat.table, lang: LangOption = Lang.both
 def search(text: Annotated[str, typer.Argument(help="Words in zh or en.")],
            limit: Annotated[int, typer.Option(help="Most hits to show.", min=1)] = 20,
            fmt: TabularOption = TabularFormat.table, lang: LangOption = Lang.both,
-           data_dir: DataDirOption = None) -> None:
-    """Ranked, typo-tolerant search over labels, alternative labels and evidence."""
+           document: DocumentOption = None, data_dir: DataDirOption = None) -> None:
+    """Ranked, typo-tolerant search over labels, alternative labels, definitions, key content
+    and the passages of entities and their relations; each hit shows the matched snippet."""
     from kg import render
-    from kg.queries import search as run_search
+    from kg.search import search as run_search
 
-    hits = run_search(_view(data_dir), text, limit=limit)
+    view = _view(data_dir)
+    _check_document(view, document)
+    hits = run_search(view, text, limit=limit, document=document)
     if fmt is not TabularFormat.json:
         hits = [{"score": h["score"], "id": h["id"], "class": h["class"],
-                 "label": render.label(h, lang.value), "matched": h["matched"]} for h in hits]
-    _emit_rows(hits, fmt, f"search: {text}")
+                 "label": render.label(h, lang.value), "paper": h["document"],
+                 "matched": h["matched"], "snippet": render.search_snippet(h)} for h in hits]
+    _emit_rows(hits, fmt, f"search: {render.safe(text)}")
 
 
 @app.command()
@@ -374,9 +448,7 @@ def path(source: Annotated[str, typer.Argument(help="From: id, label or words.")
     for number, hops in enumerate(found, 1):
         lines = [f"path {number}:"]
         for hop in hops:
-            lines.append(f"  {render.label(hop['source'], lang.value)} [{hop['source']['id']}] "
-                         f"-{hop['relation']}-> {render.label(hop['target'], lang.value)} "
-                         f"[{hop['target']['id']}] ({hop['modality']})")
+            lines.append("  " + render.path_hop(hop, lang.value))
             lines += [f"      {render.evidence_line(ev)}" for ev in hop["evidence"]]
         if fmt is OutputFormat.markdown:
             sys.stdout.write("\n".join(["```", *lines, "```"]) + "\n")
@@ -397,18 +469,23 @@ def sparql(query: Annotated[Optional[str], typer.Argument(help="SPARQL text or a
            = False,
            fmt: TabularOption = TabularFormat.table,
            data_dir: DataDirOption = None) -> None:
-    """Run SPARQL (SELECT/ASK/CONSTRUCT) on the stored graph."""
-    from kg.sparql_runner import named_queries, parse_binding, query_text, run_sparql
+    """Run read-only SPARQL (SELECT/ASK/CONSTRUCT/DESCRIBE) on the stored graph and ontology.
+
+    Prefixes ikg:, id:, skos:, rdf:, rdfs:, owl:, xsd:, prov:, dcterms:, cito: and schema: are
+    predeclared. A bound variable must occur in the query (and be selected by a SELECT).
+    """
+    from kg.sparql_runner import (describe_named_queries, empty_result_note, parse_bindings,
+                                  query_text, run_sparql)
     from kg.store import ntriples_path
 
     if list_names:
-        for qname, text in named_queries().items():
-            first = next((ln[2:] for ln in text.splitlines() if ln.startswith("# ")), "")
-            typer.echo(f"{qname}: {first}")
+        typer.echo("\n".join(describe_named_queries()))
         return
     text = query_text(query, name)
-    bindings = dict(parse_binding(b) for b in bind or [])
-    result = run_sparql(ntriples_path(_data_dir(data_dir)), text, bindings)
+    bindings = parse_bindings(bind or [])
+    result = run_sparql(ntriples_path(_data_dir(data_dir)), text, bindings, name=name)
+    if result["kind"] == "select" and not result["rows"] and bindings:
+        typer.echo(f"note: {empty_result_note(bindings, name)}", err=True)
     if result["kind"] == "ask":
         if fmt is TabularFormat.json:
             _print_json({"boolean": result["boolean"]})
@@ -438,7 +515,7 @@ def _register_extensions() -> None:
     """Commands that live in their own modules (each imports its heavy libraries lazily)."""
     import importlib
 
-    for name in ("kg.cli_viz", "kg.cli_neo4j"):
+    for name in ("kg.cli_viz", "kg.cli_neo4j", "kg.cli_cite"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

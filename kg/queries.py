@@ -88,21 +88,45 @@ def list_entities(view: GraphView, cls: str) -> list[dict[str, Any]]:
 
 
 def cases_table(view: GraphView) -> list[dict[str, Any]]:
-    """Table 1 of paper 000 rebuilt from the graph: indicators, practices and outcomes."""
+    """Table 1 of paper 000 rebuilt from the graph: indicators, practices and outcomes.
+
+    Cases, practices and outcomes come in the paper's order: a node's ``order`` property when it
+    has one, else where its first evidence passage stands in its paper. Each practice's
+    ``mechanism`` carries that rank as ``order`` (the table's practice columns, left to right).
+    ``units`` gives the unit of each indicator; ``enterpriseTypeLabel`` the type in zh and en.
+    """
+    def paper_order(node: dict[str, Any]) -> tuple[float, str, int, str]:
+        starts = [e["start"] for e in node.get("evidence", []) if e["document"] == node["document"]]
+        return (node.get("properties", {}).get("order", float("inf")), node["document"],
+                min(starts, default=0), node["id"])
+
+    # Table 1 gives the enterprise type in Chinese only, and so does the annotation.
+    type_en = {"制造业": "manufacturing", "服务业": "services"}
+    units = {"yearsOnPlatform": "years", "platformTransactionRatio": "%",
+             "innovationInvestmentRatio": "%", "feedbackResponseRate": "%"}
+    mechanisms = sorted(view.of_class("Mechanism"), key=paper_order)
+    rank = {m["id"]: number for number, m in enumerate(mechanisms, 1)}
     rows = []
-    for case in sorted(view.of_class("Case"), key=lambda c: c["label"].get("en", c["id"])):
+    for case in sorted(view.of_class("Case"), key=paper_order):
         props = case.get("properties", {})
         practices = {}
         for hop in view.out(case["id"], "hasPractice"):
             for mech in view.out(hop.node["id"], "exemplifies"):
-                practices[mech.node["id"]] = {**ref(hop.node), "mechanism": ref(mech.node),
-                                              "evidence": hop.node.get("evidence", [])}
-        outcomes = [{**ref(h.node), "properties": h.node.get("properties", {}),
-                     **edge_info(h)} for h in view.out(case["id"], "achieves")]
-        rows.append({**ref(case), "enterpriseType": props.get("enterpriseType"),
+                practices[mech.node["id"]] = {
+                    **ref(hop.node), "mechanism": {**ref(mech.node),
+                                  "order": rank.get(mech.node["id"], len(rank) + 1)},
+                    "evidence": hop.node.get("evidence", [])}
+        outcomes = [{**ref(h.node), "properties": h.node.get("properties", {}), **edge_info(h)}
+                    for h in sorted(view.out(case["id"], "achieves"),
+                                    key=lambda h: paper_order(h.node))]
+        kind = props.get("enterpriseType")
+        type_label = {"zh": kind, "en": type_en.get(kind)} if kind else {}
+        rows.append({**ref(case), "enterpriseType": kind,
+                     "enterpriseTypeLabel": {k: v for k, v in type_label.items() if v},
                      "industry": props.get("industry"), "size": props.get("size"),
                      "indicators": {k: props.get(k) for k in TABLE1_INDICATORS},
-                     "practices": [practices[k] for k in sorted(practices)],
+                     "units": units,
+                     "practices": sorted(practices.values(), key=lambda p: p["mechanism"]["order"]),
                      "outcomes": outcomes})
     return rows
 
@@ -127,7 +151,7 @@ def paths(view: GraphView, source: str, target: str, *, limit: int = 5) -> list[
     keep = {nid for nid, n in view.nodes.items() if n["class"] not in BACKGROUND_CLASSES}
     keep |= {source, target}
     graph = nx.DiGraph()
-    for u, v, key in view.graph.edges(keys=True):
+    for u, v in sorted(set(view.graph.edges())):
         if u not in keep or v not in keep:
             continue
         for a, b, cost in ((u, v, FORWARD), (v, u, BACKWARD)):

@@ -56,3 +56,15 @@ def test_readme_shell_examples_run(line: str, seed_store: Path, runner: CliRunne
 def test_readme_has_at_least_five_cypher_examples_with_results() -> None:
     blocks = re.findall(r"```cypher\n.*?```\n\n\|", README, re.S)
     assert len(blocks) >= 5
+
+
+def test_readme_outputs_are_what_the_commands_print(seed_store: Path) -> None:
+    from kg.readme_examples import blocks, cli_runner, render_block
+
+    marked = blocks(README)
+    assert len(marked) >= 4, "the README shows real output of trace, search, path and show"
+    run = cli_runner(str(seed_store))
+    for command, body in marked:
+        assert render_block(command, run) == body, (
+            f"README block `{command}` is out of step: run "
+            "`python -m kg.readme_examples README.md` after `kg build`")

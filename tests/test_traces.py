@@ -77,11 +77,12 @@ def test_strategy_trace_does_not_take_its_parents_barriers_as_its_own(view: Grap
 def test_umbrella_strategy_shows_parts_as_parts(view: GraphView) -> None:
     result = trace_strategy(view, "strategy/data-empowerment-professionalization")
     parts = {p["id"] for p in result["strategy"]["parts"]}
+    wholes = {p["id"] for p in result["strategy"]["part_of"]}
     assert parts
     for item in result["barriers"] + result["mechanisms"] + result["statistics"]:
-        assert "inherited_from" not in item
-        if "via_part" in item:
-            assert item["via_part"] in parts
+        assert item.get("inherited_from", next(iter(wholes))) in wholes
+        assert item.get("via_part", next(iter(parts))) in parts
+    assert any("via_part" in s for s in result["statistics"]), "the parts' figures are shown"
 
 
 def test_traces_carry_statistics_and_examples(view: GraphView) -> None:

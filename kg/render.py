@@ -107,11 +107,13 @@ def path_hop(hop: dict[str, Any], lang: str) -> str:
     return f"{text} ({note}{papers})"
 
 
-def details(item: dict[str, Any], root_document: str | None = None) -> str:
-    """The qualifiers of a result row (paper, actor, via, target …) as one short string."""
+def details(item: dict[str, Any], root_document: str | None = None, *,
+            with_match: bool = True) -> str:
+    """The qualifiers of a result row (paper, actor, via, target …) as one short string
+    (``with_match=False`` where the alignment hop is shown on a line of its own)."""
     out = provenance(item, root_document)
     match = item.get("via_match")
-    if match:
+    if match and with_match:
         out.append(f"via_match: {match['id']} (closeMatch, paper {match['document']}, "
                    f"{match['modality']})")
     for key in DETAIL_KEYS:
@@ -192,7 +194,7 @@ def _tree_item(branch: Any, item: dict[str, Any], lang: str, root_document: str 
     from rich.markup import escape
 
     text = f"{item.get('class', '')} {label(item, lang)} [{item.get('id', '')}]"
-    qualifiers = details(item, root_document)
+    qualifiers = details(item, root_document, with_match=False)
     node = branch.add(escape(text + (f" ({qualifiers})" if qualifiers else "")))
     for ev in item.get("evidence", []):
         node.add(f"[dim]{escape(evidence_line(ev))}[/dim]")
@@ -226,7 +228,7 @@ def trace_markdown(result: dict[str, Any], lang: str) -> str:
 def _markdown_item(item: dict[str, Any], lang: str, depth: int,
                    root_document: str | None) -> list[str]:
     pad = "  " * depth
-    qualifiers = details(item, root_document)
+    qualifiers = details(item, root_document, with_match=False)
     lines = [f"{pad}- **{label(item, lang)}** `{item.get('id', '')}`"
              + (f" — {qualifiers}" if qualifiers else "")]
     for ev in item.get("evidence", []):

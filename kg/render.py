@@ -266,21 +266,53 @@ FLEXIBLE_COLUMNS = frozenset({"label", "details", "snippet", "evidence", "matche
                               "practice", "definition"})
 
 
+def column_widths(rows: list[dict[str, Any]], columns: list[str], width: int) -> dict[str, int]:
+    """Widths that fit ``width``: ids whole where they can be (up to 40), short columns at their
+    natural width, and the columns of running text sharing the rest.
+
+    >>> column_widths([{"id": "barrier/x", "label": "A long label " * 5}], ["id", "label"], 40)
+    {'id': 9, 'label': 24}
+    """
+    from rich.cells import cell_len
+
+    natural = {c: max([cell_len(c)] + [max((cell_len(part) for part in
+                                            str(r.get(c, "")).split("\n")), default=0)
+                                       for r in rows]) for c in columns}
+    room = max(width - (3 * len(columns) + 1), len(columns))
+    flexible = [c for c in columns if c in FLEXIBLE_COLUMNS]
+    out = {c: min(natural[c], 40 if c == "id" else 16) for c in columns if c not in flexible}
+    while sum(out.values()) > room - 14 * len(flexible) and any(v > 8 for v in out.values()):
+        # cut the widest column, ids last
+        widest = max(out, key=lambda c: (out[c] > 8, c != "id", out[c]))
+        out[widest] -= 1
+    left = room - sum(out.values())
+    for index, column in enumerate(flexible):
+        share = left // (len(flexible) - index)
+        out[column] = max(min(natural[column], share), 1)
+        left -= out[column]
+    if left > 0:  # give what the text columns did not need back to the cut short columns
+        for column in columns:
+            extra = min(left, natural[column] - out[column])
+            if extra > 0:
+                out[column] += extra
+                left -= extra
+    return out
+
+
 def rows_table(rows: list[dict[str, Any]], title: str = "") -> None:
-    """Rows of flat dicts as a rich table."""
+    """Rows of flat dicts as a rich table that fits the console's width."""
     from rich.table import Table
     from rich.text import Text
 
+    out = console()
     table = Table(title=title or None, show_lines=False)
     columns = list(rows[0]) if rows else ["(no rows)"]
+    widths = column_widths(rows, columns, out.width)
     for column in columns:
-        # Ids and short codes keep their width (they are read and copied whole); the columns
-        # of running text share what is left and wrap.
-        table.add_column(column, overflow="fold",
-                         ratio=1 if column in FLEXIBLE_COLUMNS else None)
+        table.add_column(column, overflow="fold", width=widths[column])
     for row in rows:
         table.add_row(*(Text(str(row.get(c, ""))) for c in columns))
-    console().print(table)
+    out.print(table)
 
 
 def rows_csv(rows: list[dict[str, Any]]) -> str:

@@ -149,3 +149,42 @@ def test_trace_csv_has_paper_and_modality_columns(seed_store: Path, runner: CliR
     show = runner.invoke(app, ["show", "barrier/data-security-risk", "--format", "csv",
                                "--data-dir", str(seed_store)])
     assert show.exit_code == 0 and show.stdout.startswith("group,id,")
+
+
+def test_path_prefers_relations_and_marks_hops_against_direction(view: GraphView) -> None:
+    from kg.queries import paths
+
+    found = paths(view, "barrier/data-security-risk", "policy/quality-improvement-action-plan")
+    first = found[0]
+    assert len(first) == 1 and first[0]["relation"] == "addresses"
+    assert first[0]["direction"] == "backward", "the policy addresses the barrier, not the reverse"
+    for route in paths(view, "barrier/data-security-risk", "strategy/capacity-cultivation"):
+        classes = {hop[end]["class"] for hop in route for end in ("source", "target")}
+        assert "Dimension" not in classes, "no detour through a generic hub when a relation exists"
+        for hop in route:
+            assert hop["direction"] in ("forward", "backward")
+
+
+def test_path_cli_says_which_hops_run_against_direction(seed_store: Path,
+                                                       runner: CliRunner) -> None:
+    out = runner.invoke(app, ["path", "data security risk", "quality action plan", "--limit", "1",
+                              "--lang", "en", "--data-dir", str(seed_store)])
+    assert out.exit_code == 0, out.stderr
+    assert "<-addresses-" in out.stdout and "against direction" in out.stdout
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+@pytest.mark.parametrize("command", [["list", "barriers"], ["list", "policies"], ["cases"],
+                                     ["trace", "barrier", "barrier/data-security-risk"]])
+def test_output_fits_the_terminal(columns: int, command: list[str], seed_store: Path,
+                                  runner: CliRunner) -> None:
+    out = runner.invoke(app, [*command, "--lang", "en", "--data-dir", str(seed_store)],
+                        env={"COLUMNS": str(columns)})
+    assert out.exit_code == 0, out.stderr
+    from rich.cells import cell_len
+
+    widest = max(cell_len(line) for line in out.stdout.splitlines())
+    assert widest <= columns
+    ids = [n for n in ("barrier/data-security-risk", "policy/quality-improvement-action-plan")
+           if n in out.stdout]
+    assert ids or command == ["cases"], "ids are kept whole where they fit"

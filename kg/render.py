@@ -281,7 +281,7 @@ def column_widths(rows: list[dict[str, Any]], columns: list[str], width: int) ->
     room = max(width - (3 * len(columns) + 1), len(columns))
     flexible = [c for c in columns if c in FLEXIBLE_COLUMNS]
     out = {c: min(natural[c], 40 if c == "id" else 16) for c in columns if c not in flexible}
-    while sum(out.values()) > room - 14 * len(flexible) and any(v > 8 for v in out.values()):
+    while sum(out.values()) > room - 12 * len(flexible) and any(v > 8 for v in out.values()):
         # cut the widest column, ids last
         widest = max(out, key=lambda c: (out[c] > 8, c != "id", out[c]))
         out[widest] -= 1

@@ -308,6 +308,9 @@ def check_bindings(query: str, bindings: dict[str, Any], name: str | None = None
     if shape.form in _UPDATE_WORDS:
         raise KgError(f"{shape.form} is an update: kg sparql only reads the graph",
                       hint="use SELECT, ASK, CONSTRUCT or DESCRIBE")
+    if re.search(r"\bSERVICE\b", _skeleton(query), re.I):
+        raise KgError("SERVICE would query another endpoint over the network",
+                      hint="kg sparql answers from the local graph only; drop the SERVICE clause")
     spec = named_query_specs().get(name) if name else None
     takes = ""
     if spec is not None:

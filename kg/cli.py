@@ -232,7 +232,7 @@ def _resolve(view: Any, query: str, classes: tuple[str, ...] = ()) -> dict[str, 
 
 
 def _check_document(view: Any, document: Optional[str]) -> None:
-    from kg.viz.selection import check_document
+    from kg.queries import check_document
 
     check_document(view, document)
 

@@ -41,6 +41,14 @@ def dimension_of(view: GraphView, node_id: str) -> dict[str, Any] | None:
     return None
 
 
+def check_document(view: GraphView, document: str | None) -> None:
+    """An unknown ``--document`` is a one-line error naming the known ones."""
+    known = sorted(view.projection.get("documents", {}))
+    if document is not None and document not in known:
+        raise KgError(f"unknown document {document!r}", where="--document",
+                      hint="use one of: " + ", ".join(known))
+
+
 def show(view: GraphView, node_id: str) -> dict[str, Any]:
     """An entity card: labels, definition, properties, and every relation in and out."""
     node = view.node(node_id)

@@ -40,7 +40,7 @@ class Anchor:
         return not self.qualifiers
 
 
-def _match_hop(view: GraphView, hop: Hop) -> dict[str, Any]:
+def _match_hop(hop: Hop) -> dict[str, Any]:
     return {**ref(hop.node), "relation": "closeMatch", **edge_info(hop)}
 
 
@@ -59,7 +59,7 @@ def anchors(view: GraphView, root: str, *, parents: bool = True) -> list[Anchor]
     for base in [Anchor(root), *parts]:
         for hop in _matches(view, base.id):
             found.append(Anchor(hop.node["id"], {**base.qualifiers,
-                                                 "via_match": _match_hop(view, hop)}))
+                                                 "via_match": _match_hop(hop)}))
     seen: set[str] = set()
     out = []
     for anchor in found:
@@ -87,9 +87,6 @@ class Collector:
         if full not in self._keys:
             self._keys.add(full)
             self.items.append(_aligned(item))
-
-    def ids(self) -> list[str]:
-        return list(dict.fromkeys(i["id"] for i in self.items))
 
 
 def _through(anchor: Anchor, hop: Hop, **extra: Any) -> dict[str, Any]:
@@ -230,7 +227,7 @@ def trace_barrier(view: GraphView, barrier_id: str) -> dict[str, Any]:
                                         target=anchor.id), "mitigates", anchor.id)
     for mech in mechanisms.items:
         mech_anchors = [Anchor(mech["id"], _carried(mech))]
-        mech_anchors += [Anchor(h.node["id"], {**_carried(mech), "via_match": _match_hop(view, h)})
+        mech_anchors += [Anchor(h.node["id"], {**_carried(mech), "via_match": _match_hop(h)})
                          for h in _matches(view, mech["id"]) if "via_match" not in mech]
         for anchor in mech_anchors:
             for hop in view.into(anchor.id, "strengthens"):

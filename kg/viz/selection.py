@@ -12,7 +12,7 @@ from typing import Any, Iterable, Optional
 
 from kg.errors import KgError
 from kg.graphview import GraphView
-from kg.queries import resolve_class
+from kg.queries import check_document, resolve_class
 from kg.traces import TRACES, trace_barrier
 from kg.resolve import BACKGROUND_CLASSES
 
@@ -62,14 +62,6 @@ def parse_types(view: GraphView, types: Optional[str]) -> Optional[set[str]]:
     for name in names:
         classes |= view.subclasses(resolve_class(view, name))
     return classes
-
-
-def check_document(view: GraphView, document: Optional[str]) -> None:
-    """An unknown ``--document`` is a one-line error naming the known ones."""
-    known = sorted(view.projection.get("documents", {}))
-    if document is not None and document not in known:
-        raise KgError(f"unknown document {document!r}", where="--document",
-                      hint="use one of: " + ", ".join(known))
 
 
 def allowed_ids(view: GraphView, classes: Optional[set[str]], document: Optional[str]) -> set[str]:

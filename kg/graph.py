@@ -139,9 +139,8 @@ def _bibliographic_triples(doc: Document) -> list[tuple]:
     from rdflib import Literal, URIRef
 
     from kg.cite import reference_text
-    from kg.loaders.corpus import bibliography_of
 
-    bib = bibliography_of(doc)
+    bib = dict(doc.bibliography)
     if not bib:
         return []
     d = URIRef(f"{ID}document/{doc.id}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 PropertyValue = Union[str, int, float]
 
@@ -67,6 +67,8 @@ class Document:
     source: str
     sha256: str
     text: str = field(repr=False)
+    #: The paper's known bibliographic fields (authors, year, venue, doi, url …); blank ones absent.
+    bibliography: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

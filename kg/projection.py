@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.loaders.corpus import bibliography_of
 from kg.model import Corpus, Passage
 from kg.ontology import Ontology
 
@@ -25,7 +24,7 @@ def project(corpus: Corpus, ontology: Ontology) -> dict[str, Any]:
         nodes.append({"id": f"document/{doc.id}", "class": "Document", "label": dict(doc.title),
                       "alt_labels": {}, "definition": {}, "document": doc.id, "origin": "metadata",
                       "properties": {"file": doc.file, "sha256": doc.sha256,
-                                     **bibliography_of(doc)}, "evidence": []})
+                                     **dict(doc.bibliography)}, "evidence": []})
     for entity in corpus.entities:
         nodes.append({
             "id": entity.id, "class": entity.type, "label": dict(entity.label),
@@ -46,7 +45,7 @@ def project(corpus: Corpus, ontology: Ontology) -> dict[str, Any]:
     return {
         "documents": {doc.id: {"title": doc.title, "file": doc.file, "sha256": doc.sha256,
                                "language": list(doc.language),
-                               "bibliography": bibliography_of(doc)} for doc in corpus.documents},
+                               "bibliography": dict(doc.bibliography)} for doc in corpus.documents},
         "classes": {name: {"label": info.label, "definition": info.definition,
                            "parents": list(info.parents)}
                     for name, info in sorted(ontology.classes.items())},

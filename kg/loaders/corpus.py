@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,18 +22,6 @@ METADATA = "documents/metadata.yaml"
 BIBLIOGRAPHIC_FIELDS = ("authors", "year", "venue", "volume", "issue", "pages", "doi", "url")
 _ENTRY_FIELDS = {"id", "file", "title", "language", "source", *BIBLIOGRAPHIC_FIELDS, LINE_KEY}
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-
-
-@dataclass(frozen=True)
-class CitedDocument(Document):
-    """A document with the bibliographic record of its paper (only the fields that are known)."""
-
-    bibliography: dict[str, Any] = field(default_factory=dict)
-
-
-def bibliography_of(doc: Document) -> dict[str, Any]:
-    """The known bibliographic fields of a document (``{}`` for a plain :class:`Document`)."""
-    return dict(getattr(doc, "bibliography", {}) or {})
 
 
 def load_corpus(source: Path, ontology: Ontology | None = None) -> Corpus:
@@ -121,8 +109,7 @@ def read_documents(source: Path) -> list[Document]:
         language = tuple(str(x) for x in entry.get("language") or ())
         doc = read_document(source / "documents" / file, doc_id=doc_id, title=title,
                             language=language, source=str(entry.get("source", file)))
-        documents.append(CitedDocument(**{f.name: getattr(doc, f.name) for f in fields(doc)},
-                                       bibliography=bibliography))
+        documents.append(replace(doc, bibliography=bibliography))
     return sorted(documents, key=lambda d: d.id)
 
 

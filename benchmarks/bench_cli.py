@@ -33,8 +33,8 @@ def timed(cmd: list[str], runs: int) -> list[float]:
 def library_trace(data_dir: Path, runs: int = 200) -> tuple[float, float]:
     """Median seconds of loading the view once, and of one ``trace_barrier`` call."""
     from kg.graphview import GraphView
-    from kg.queries import trace_barrier
     from kg.resolve import resolve
+    from kg.traces import trace_barrier
 
     start = time.perf_counter()
     view = GraphView.from_store(data_dir)
@@ -46,6 +46,20 @@ def library_trace(data_dir: Path, runs: int = 200) -> tuple[float, float]:
         trace_barrier(view, node["id"])
         calls.append(time.perf_counter() - start)
     return load, statistics.median(calls)
+
+
+def library_search(data_dir: Path, runs: int = 20) -> float:
+    """Median seconds of one ``search`` over labels, definitions and every passage."""
+    from kg.graphview import GraphView
+    from kg.search import search
+
+    view = GraphView.from_store(data_dir)
+    calls = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        search(view, "data secruity")
+        calls.append(time.perf_counter() - start)
+    return statistics.median(calls)
 
 
 def main() -> None:
@@ -71,6 +85,8 @@ def main() -> None:
             ("kg list barriers", [KG, "list", "barriers", *data]),
             ("kg cases", [KG, "cases", *data]),
             ("kg search", [KG, "search", "homogenisation", *data]),
+            ("kg search (passages)", [KG, "search", "维护好个人隐私", *data]),
+            ("kg cite", [KG, "cite", "barrier/data-security-risk", *data]),
             ("kg path", [KG, "path", "barrier/data-security-risk", "theory/digital-empowerment",
                          *data]),
             ("kg sparql --name", [KG, "sparql", "--name", "barrier-mechanisms", "--bind",
@@ -87,6 +103,7 @@ def main() -> None:
         load, call = library_trace(Path(tmp))
         print(f"{'library: GraphView.from_store':34} {load:8.4f}")
         print(f"{'library: resolve + trace_barrier':34} {call:8.5f}   (median of 200)")
+        print(f"{'library: search':34} {library_search(Path(tmp)):8.5f}   (median of 20)")
 
 
 if __name__ == "__main__":

@@ -69,31 +69,49 @@ def texts_of(view: GraphView, node: dict[str, Any]) -> Iterator[Text]:
             yield Text(f"relation evidence ({arrow})", item["quote"], item)
 
 
+def fold(text: str) -> str:
+    """The whitespace-free, case- and width-folded form the scores are computed on.
+
+    >>> fold("Data  Sé")
+    'datasé'
+    """
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 def _score(key: str, text: Text) -> tuple[float, int, int]:
-    """(score, start, end) of ``key`` in ``text`` (start/end index the original text)."""
+    """(score, start, end) of ``key`` in ``text``; start/end index :func:`fold` of the text."""
     from rapidfuzz import fuzz
 
-    norm, where = squeeze(text.text)
+    norm = fold(text.text)
     if not norm:
         return 0.0, 0, 0
     is_label = text.kind in ("label", "alt label")
     if key == norm:
-        return 100.0, 0, len(text.text)
+        return 100.0, 0, len(norm)
     at = norm.find(key)
     if at >= 0:
-        score = 95.0 if is_label else 85.0
-        return score, where[at], where[at + len(key) - 1] + 1
-    align = fuzz.partial_ratio_alignment(key, norm)
+        return (95.0 if is_label else 85.0), at, at + len(key)
+    if not is_label and len(key) < 4:
+        return 0.0, 0, 0
+    align = fuzz.partial_ratio_alignment(key, norm,
+                                         score_cutoff=0 if is_label else TEXT_MIN_PARTIAL)
     if align is None:
         return 0.0, 0, 0
-    start, end = where[align.dest_start], where[max(align.dest_end - 1, align.dest_start)] + 1
+    start, end = align.dest_start, max(align.dest_end, align.dest_start + 1)
     if is_label:
         whole = fuzz.ratio(key, norm)
-        score = max(whole, align.score * (0.95 if len(key) <= len(norm) else 0.8))
-        return score, start, end
-    if align.score < TEXT_MIN_PARTIAL or len(key) < 4:
-        return 0.0, 0, 0
+        return max(whole, align.score * (0.95 if len(key) <= len(norm) else 0.8)), start, end
     return align.score * 0.85, start, end
+
+
+def _original_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Map a span of :func:`fold` ``(text)`` back to ``text`` itself."""
+    norm, where = squeeze(text)
+    if not where:
+        return 0, 0
+    if norm != fold(text):  # NFKC composed across characters: keep the folded positions
+        return min(start, len(text)), min(end, len(text))
+    return where[min(start, len(where) - 1)], where[min(end, len(where)) - 1] + 1
 
 
 def snippet(text: str, start: int, end: int, context: int = CONTEXT) -> str:
@@ -110,7 +128,7 @@ def snippet(text: str, start: int, end: int, context: int = CONTEXT) -> str:
 def search(view: GraphView, query: str, *, limit: int = 20, document: Optional[str] = None,
            include_background: bool = False) -> list[dict[str, Any]]:
     """Entities ranked by how well ``query`` matches their texts, best first, with the snippet."""
-    key, _ = squeeze(query[:MAX_QUERY])
+    key = fold(query[:MAX_QUERY])
     if not key:
         return []
     hits = []
@@ -129,6 +147,7 @@ def search(view: GraphView, query: str, *, limit: int = 20, document: Optional[s
         if best is None or best[0] < MIN_SCORE:
             continue
         score, text, start, end = best
+        start, end = _original_span(text.text, start, end)
         hit = {**ref(node), "score": round(score, 1), "matched": text.kind,
                "snippet": snippet(text.text, start, end)}
         if text.passage is not None:

@@ -113,7 +113,14 @@ def resolve_match(view: GraphView, query: str, *, classes: Iterable[str] = ()) -
         return Candidate(strong[0].node, strong[0].score, "fuzzy")
     if len(strong) > 1:
         raise Ambiguous(query, strong[:10])
-    raise NotFound(query, rank(pool, query, limit=5))
+    hint = ""
+    if wanted:  # the query may name an entity of another class exactly
+        others = [n for n in view.nodes.values() if n["class"] not in wanted
+                  and any(normalize(text) == key for _, text in labels_of(n))]
+        if others:
+            hint = (f"{query!r} names {others[0]['id']}, a {others[0]['class']}: "
+                    f"try `kg show {others[0]['id']}`")
+    raise NotFound(query, [] if hint else rank(pool, query, limit=5), hint=hint)
 
 
 def _words(text: str) -> str:

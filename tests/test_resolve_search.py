@@ -131,3 +131,9 @@ def test_every_listed_kind_resolves(view: GraphView) -> None:
     for kind in LIST_KINDS:
         assert list_entities(view, resolve_class(view, kind)), kind
 
+
+
+def test_a_name_of_another_class_is_pointed_out(seed_store: Path, runner: CliRunner) -> None:
+    out = runner.invoke(app, ["trace", "barrier", "privacy", "--data-dir", str(seed_store)])
+    assert out.exit_code == 1
+    assert "names policy/quality-improvement-action-plan, a Policy" in out.stderr

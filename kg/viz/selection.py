@@ -196,10 +196,15 @@ def trace_roles(result: dict[str, Any]) -> dict[str, str]:
 
 def _dimension_holder(view: GraphView, node_id: str) -> Optional[tuple[str, str]]:
     """The (node, dimension) pair behind ``_dimension`` in the trace: direct or via partOf."""
-    for hop in view.out(node_id, "inDimension"):
-        return node_id, hop.node["id"]
-    for hop in view.out(node_id, "partOf"):
-        return _dimension_holder(view, hop.node["id"])
+    seen: set[str] = set()
+    while node_id not in seen:  # a partOf cycle in the data must not loop forever
+        seen.add(node_id)
+        for hop in view.out(node_id, "inDimension"):
+            return node_id, hop.node["id"]
+        wholes = [hop.node["id"] for hop in view.out(node_id, "partOf")]
+        if not wholes:
+            return None
+        node_id = wholes[0]
     return None
 
 

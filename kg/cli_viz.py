@@ -15,7 +15,9 @@ DEFAULT_OUT = Path("kg-view.html")
 @app.command()
 @friendly
 def viz(
-    out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = DEFAULT_OUT,
+    out: Annotated[Path, typer.Option(
+        "--out", help="HTML file to write (`-`: stdout); never a symbolic link or special "
+                      "file.")] = DEFAULT_OUT,
     focus: Annotated[Optional[str], typer.Option(
         help="Centre on one entity (id, zh/en label or words); a barrier shows its trace.")]
     = None,
@@ -28,21 +30,25 @@ def viz(
     document: Annotated[Optional[str], typer.Option(
         help="Only entities coded from this document (e.g. 000).")] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Label language.")] = Lang.both,
+    parents: Annotated[bool, typer.Option(
+        "--parents", help="Create the missing parent directories of --out.")] = False,
+    follow_symlinks: Annotated[bool, typer.Option(
+        "--follow-symlinks", help="If --out is a symbolic link, write to its target.")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Write a self-contained interactive HTML view of the graph (opens offline)."""
-    from kg.errors import KgError
-    from kg.fileio import write_atomic
+    from kg.fileio import check_output, is_stdout, write_output
     from kg.graphview import GraphView
     from kg.viz import make_page
 
-    if out.is_dir():
-        raise KgError("--out is a directory", where=str(out),
-                      hint="give a file name, e.g. view.html")
+    if not is_stdout(out):  # refuse a bad --out before the work
+        check_output(out, parents=parents, follow_symlinks=follow_symlinks)
     view = GraphView.from_store(_data_dir(data_dir))
     focus_id = _resolve(view, focus)["id"] if focus is not None else None
     html, selection = make_page(view, focus=focus_id, depth=depth, types=types,
                                 document=document, lang=lang.value)
-    write_atomic(out, html.encode("utf-8"))
-    typer.echo(f"wrote {out} ({len(selection.nodes)} nodes, {len(selection.edges)} edges, "
+    written = write_output(out, html.encode("utf-8"), parents=parents,
+                           follow_symlinks=follow_symlinks)
+    typer.echo(f"wrote {written if written else 'the page to stdout'} "
+               f"({len(selection.nodes)} nodes, {len(selection.edges)} edges, "
                f"{selection.mode} view)", err=True)

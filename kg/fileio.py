@@ -1,25 +1,123 @@
-"""Atomic file writes: a temporary file beside the target, then one rename."""
+"""Output files: ``--out`` checked once (:func:`check_output`), then written atomically.
+
+Every writer of a user-named output goes through :func:`check_output`: it refuses to replace
+anything but a regular file (a FIFO, a device such as ``/dev/full``, a socket), refuses a
+symbolic link unless asked to write to its target, and refuses a missing parent directory
+unless asked to create it. ``--out -`` means standard output (:func:`write_output`).
+"""
 
 from __future__ import annotations
 
 import os
+import stat
+import sys
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 from kg.errors import KgError
 
+#: The ``--out`` value that means standard output.
+STDOUT = "-"
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def is_stdout(out: Optional[Path]) -> bool:
+    """Whether ``--out`` names standard output (not given, or ``-``)."""
+    return out is None or str(out) == STDOUT
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def check_output(path: Path, *, directory: bool = False, parents: bool = False,
+                 follow_symlinks: bool = False) -> Path:
+    """The path to write for ``--out path`` (its target when a followed symbolic link).
+
+    Refused with one line: a symbolic link (unless ``follow_symlinks``), anything that exists
+    and is not a regular file (or, with ``directory``, a directory), and a missing parent
+    directory (unless ``parents``: the writer creates it). Nothing is created here.
+    """
+    where = str(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        mode: Optional[int] = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:  # a parent is a file, no permission …
+        raise KgError(f"cannot use --out: {exc.strerror}", where=where,
+                      hint="choose another location") from None
+    if mode is not None and stat.S_ISLNK(mode):
+        if not follow_symlinks:
+            raise KgError("--out is a symbolic link; not replacing it", where=where,
+                          hint="pass --follow-symlinks to write to its target, "
+                               "or choose another name")
+        target = Path(os.path.realpath(path))
+        if os.path.islink(target):  # a loop of links: realpath gives up
+            raise KgError("--out is a symbolic link that does not resolve", where=where,
+                          hint="choose another name")
+        return check_output(target, directory=directory, parents=parents)
+    if mode is not None:
+        if stat.S_ISDIR(mode):
+            if not directory:
+                raise KgError("--out is a directory", where=where,
+                              hint="give a file name, e.g. view.html")
+        elif not stat.S_ISREG(mode):
+            raise KgError(f"--out is {_kind(mode)}; not replacing it", where=where,
+                          hint="give a regular file name, or --out - for standard output"
+                          if not directory else "give a directory name")
+    parent = path.parent
+    if not parent.is_dir():
+        if os.path.lexists(parent):
+            raise KgError("the parent of --out is not a directory", where=where,
+                          hint="choose another location")
+        if not parents:
+            raise KgError("the directory of --out does not exist", where=str(parent),
+                          hint="create it first, or pass --parents")
+    return path
+
+
+def write_atomic(path: Path, data: bytes, *, parents: bool = False,
+                 follow_symlinks: bool = False) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    ``path`` is checked by :func:`check_output` first; returns the path written (the target
+    of a followed symbolic link).
+    """
+    target = check_output(path, parents=parents, follow_symlinks=follow_symlinks)
+    tmp: Optional[str] = None
+    try:
+        if parents:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
-        os.replace(tmp, path)
+        os.replace(tmp, target)
+        tmp = None
     except OSError as exc:
         raise KgError(f"cannot write file: {exc.strerror}", where=str(path),
                       hint="choose a writable location") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return target
+
+
+def write_output(out: Optional[Path], data: bytes, *, parents: bool = False,
+                 follow_symlinks: bool = False) -> Optional[Path]:
+    """``data`` to standard output (``out`` None or ``-``, returns None) or atomically to a
+    checked file (returns the path written)."""
+    if is_stdout(out):
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return None
+    assert out is not None
+    return write_atomic(out, data, parents=parents, follow_symlinks=follow_symlinks)

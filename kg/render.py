@@ -1,8 +1,15 @@
-"""Terminal, Markdown and CSV rendering of query results (rich; colour only on a TTY)."""
+"""Terminal, Markdown and CSV rendering of query results (rich; colour only on a TTY).
+
+All text from the graph reaches the user through :func:`safe`: control characters (terminal
+escape codes among them), line and paragraph separators and bidi overrides are shown escaped
+(``\\x1b``). On top of that, Markdown output escapes HTML (:func:`markdown_text`) and CSV output
+neutralises spreadsheet formulas (:func:`csv_cell`). JSON output is left to the JSON encoder.
+"""
 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from typing import Any, Iterable
@@ -20,32 +27,104 @@ def console() -> Any:
     from rich.console import Console
 
     if sys.stdout.isatty():
-        return Console(highlight=False)
-    # Piped output is not wrapped, unless the user sets COLUMNS for a width to fit.
-    columns = os.environ.get("COLUMNS", "")
-    width = int(columns) if columns.isdigit() and int(columns) >= 20 else 100_000
-    return Console(highlight=False, width=width, no_color=True)
+        out = Console(highlight=False)
+    else:
+        # Piped output is not wrapped, unless the user sets COLUMNS for a width to fit.
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) >= 20 else 100_000
+        out = Console(highlight=False, width=width, no_color=True)
+    out.push_render_hook(_SafeHook())
+    return out
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: C0 and C1 controls but tab and newline, DEL, the line/paragraph separators and the bidi
+#: embeddings, overrides and isolates (which reorder what a terminal or editor shows).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def safe(text: str) -> str:
-    r"""Text with control characters (terminal escape codes among them) shown escaped.
+    r"""Text with control characters (terminal escape codes among them), line separators and
+    bidi overrides shown escaped; tabs and newlines are kept. The one escaping point of all
+    text, table, Markdown and CSV output (idempotent).
 
-    >>> safe("a\x1b[31mb")
-    'a\\x1b[31mb'
+    >>> safe("a\x1b[31mb\u202ec")
+    'a\\x1b[31mb\\u202ec'
     """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_escaped, text)
+
+
+def one_line(text: str) -> str:
+    """:func:`safe` text on one line (newlines become spaces)."""
+    return safe(text).replace("\n", " ")
+
+
+def markdown_text(text: str) -> str:
+    """Text for Markdown: :func:`one_line`, with ``&``, ``<`` and ``>`` as HTML entities (so
+    that no label or quote becomes HTML).
+
+    >>> markdown_text("<script>alert('R&D')</script>")
+    "&lt;script&gt;alert('R&amp;D')&lt;/script&gt;"
+    """
+    return html.escape(one_line(text), quote=False)
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell for a spreadsheet: :func:`safe` text (newlines kept; the CSV quoting holds
+    them), and a text starting with ``=``, ``+``, ``-``, ``@``, tab or CR prefixed with ``'``
+    (the OWASP rule against formula injection) unless it is a plain number.
+
+    >>> [csv_cell(v) for v in ("=1+2", "-5", -5, "-x", "@SUM(A1)", "a-b", None)]
+    ["'=1+2", '-5', '-5', "'-x", "'@SUM(A1)", 'a-b', '']
+    """
+    if value is None:
+        return ""
+    text = safe(str(value))
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+class _SafeHook:
+    """A rich render hook: whatever a console prints has its text escaped by :func:`safe`
+    (a backstop; the renderers escape their text before the layout)."""
+
+    def process_renderables(self, renderables: list[Any]) -> list[Any]:
+        return [_SafeRenderable(r) for r in renderables]
+
+
+class _SafeRenderable:
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.segment import Segment
+
+        for segment in console.render(self.inner, options):
+            if segment.control or not _CONTROL.search(segment.text):
+                yield segment
+            else:
+                yield Segment(safe(segment.text), segment.style)
 
 
 def label(item: dict[str, Any], lang: str) -> str:
-    """The label of a node in ``zh``, ``en`` or ``both`` (falling back to what exists)."""
+    """The label of a node in ``zh``, ``en`` or ``both`` (falling back to what exists),
+    escaped by :func:`safe`."""
     labels = item.get("label") or {}
     if lang == "both":
         parts = [labels.get("zh"), labels.get("en")]
-        return " / ".join(p for p in parts if p) or item.get("id", "")
-    return labels.get(lang) or labels.get("en") or labels.get("zh") or item.get("id", "")
+        text = " / ".join(p for p in parts if p) or item.get("id", "")
+    else:
+        text = labels.get(lang) or labels.get("en") or labels.get("zh") or item.get("id", "")
+    return safe(text)
 
 
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’–—"
@@ -64,7 +143,8 @@ def flat(text: str) -> str:
 def evidence_line(item: dict[str, Any]) -> str:
     """``000 §5.1 [8849–8867] “quote”``."""
     section = f" §{item['section']}" if item.get("section") else ""
-    return f"{item['document']}{section} [{item['start']}–{item['end']}] “{flat(item['quote'])}”"
+    return one_line(f"{item['document']}{section} [{item['start']}–{item['end']}] "
+                    f"“{flat(item['quote'])}”")
 
 
 def provenance(item: dict[str, Any], root_document: str | None = None) -> list[str]:
@@ -87,7 +167,7 @@ def search_snippet(hit: dict[str, Any]) -> str:
     passage = hit.get("passage")
     where = f"{passage['document']} §{passage['section']} [{passage['start']}–{passage['end']}] " \
         if passage else ""
-    return where + flat(hit.get("snippet", ""))
+    return one_line(where + flat(hit.get("snippet", "")))
 
 
 def path_hop(hop: dict[str, Any], lang: str) -> str:
@@ -104,7 +184,7 @@ def path_hop(hop: dict[str, Any], lang: str) -> str:
         note = hop["modality"]
     paper = {source.get("document"), target.get("document")} - {None}
     papers = f", paper {'/'.join(sorted(paper))}" if paper else ""
-    return f"{text} ({note}{papers})"
+    return one_line(f"{text} ({note}{papers})")
 
 
 def details(item: dict[str, Any], root_document: str | None = None, *,
@@ -123,7 +203,7 @@ def details(item: dict[str, Any], root_document: str | None = None, *,
         if isinstance(value, dict):
             value = value.get("id", "")
         out.append(f"{key}: {value}")
-    return ", ".join(out)
+    return safe(", ".join(out))
 
 
 def _sections(result: dict[str, Any]) -> tuple[str, dict[str, Any], list[tuple[str, list]]]:
@@ -139,7 +219,8 @@ def _root_line(root_key: str, root: dict[str, Any], lang: str) -> str:
     if root.get("dimension"):
         extra.append(f"dimension: {label(root['dimension'], lang)}")
     extra.append(f"paper {root.get('document')}")
-    return f"{root.get('class', root_key)} {label(root, lang)} [{root['id']}] ({', '.join(extra)})"
+    return safe(f"{root.get('class', root_key)} {label(root, lang)} [{root['id']}] "
+                f"({', '.join(extra)})")
 
 
 def root_facts(root: dict[str, Any], lang: str) -> list[str]:
@@ -153,7 +234,7 @@ def root_facts(root: dict[str, Any], lang: str) -> list[str]:
     if names:
         facts.append("also called: " + "; ".join(names))
     facts += [f"{key}: {value}" for key, value in (root.get("properties") or {}).items()]
-    return facts
+    return [safe(fact) for fact in facts]
 
 
 def trace_tree(result: dict[str, Any], lang: str) -> None:
@@ -186,8 +267,8 @@ def count_line(items: list[dict[str, Any]]) -> str:
 
 
 def _match_line(match: dict[str, Any], lang: str) -> str:
-    return (f"via alignment: closeMatch {match.get('class', '')} {label(match, lang)} "
-            f"[{match['id']}] (paper {match['document']}, {match['modality']})")
+    return one_line(f"via alignment: closeMatch {match.get('class', '')} {label(match, lang)} "
+                    f"[{match['id']}] (paper {match['document']}, {match['modality']})")
 
 
 def _tree_item(branch: Any, item: dict[str, Any], lang: str, root_document: str | None) -> None:
@@ -195,7 +276,7 @@ def _tree_item(branch: Any, item: dict[str, Any], lang: str, root_document: str 
 
     text = f"{item.get('class', '')} {label(item, lang)} [{item.get('id', '')}]"
     qualifiers = details(item, root_document, with_match=False)
-    node = branch.add(escape(text + (f" ({qualifiers})" if qualifiers else "")))
+    node = branch.add(escape(safe(text + (f" ({qualifiers})" if qualifiers else ""))))
     for ev in item.get("evidence", []):
         node.add(f"[dim]{escape(evidence_line(ev))}[/dim]")
     match = item.get("via_match")
@@ -211,7 +292,7 @@ def _tree_item(branch: Any, item: dict[str, Any], lang: str, root_document: str 
 
 
 def trace_markdown(result: dict[str, Any], lang: str) -> str:
-    """A trace (or entity card) as Markdown with quotes as block quotes."""
+    """A trace (or entity card) as Markdown, HTML escaped (:func:`markdown_text`)."""
     root_key, root, lists = _sections(result)
     lines = [f"# {_root_line(root_key, root, lang)}", ""]
     lines += [f"- {fact}" for fact in root_facts(root, lang)]
@@ -222,7 +303,8 @@ def trace_markdown(result: dict[str, Any], lang: str) -> str:
         for item in items:
             lines += _markdown_item(item, lang, 0, root.get("document"))
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    # one line each: a newline in a label or definition must not start Markdown of its own
+    return "\n".join(markdown_text(line) for line in lines).rstrip() + "\n"
 
 
 def _markdown_item(item: dict[str, Any], lang: str, depth: int,
@@ -311,31 +393,32 @@ def rows_table(rows: list[dict[str, Any]], title: str = "") -> None:
     for column in columns:
         table.add_column(column, overflow="fold", width=widths[column])
     for row in rows:
-        table.add_row(*(Text(str(row.get(c, ""))) for c in columns))
+        table.add_row(*(Text(safe(str(row.get(c, "")))) for c in columns))
     out.print(table)
 
 
 def rows_csv(rows: list[dict[str, Any]]) -> str:
-    """Rows of flat dicts as CSV text."""
+    """Rows of flat dicts as CSV text for a spreadsheet (every cell, the header too, through
+    :func:`csv_cell`: escaped control characters, no formulas)."""
     buffer = io.StringIO()
     columns = list(rows[0]) if rows else []
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([csv_cell(c) for c in columns])
     for row in rows:
-        writer.writerow({c: row.get(c, "") for c in columns})
+        writer.writerow([csv_cell(row.get(c, "")) for c in columns])
     return buffer.getvalue()
 
 
 def rows_markdown(rows: list[dict[str, Any]]) -> str:
-    """Rows of flat dicts as a Markdown table."""
+    """Rows of flat dicts as a Markdown table (cells through :func:`markdown_text`)."""
     if not rows:
         return "(no rows)\n"
     columns = list(rows[0])
 
     def cell(value: Any) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
+        return markdown_text(str(value)).replace("|", "\\|")
 
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(r.get(c, "")) for c in columns) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 

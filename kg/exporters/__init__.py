@@ -2,7 +2,8 @@
 
 An exporter is ``export(data_dir, out) -> bytes | None``: file formats return the bytes
 (the CLI writes them atomically or to stdout); directory formats write into ``out``
-themselves and return ``None``.
+themselves and return ``None``, and take the keyword options ``parents`` and
+``follow_symlinks`` of ``kg export`` (checked by :func:`kg.fileio.check_output`).
 """
 
 from __future__ import annotations

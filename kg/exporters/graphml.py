@@ -5,12 +5,17 @@ Neo4j labels as ``:InnovationKG:Barrier`` (the form Neo4j's own GraphML export u
 a display name for Gephi (English label, else Chinese, else id), and each edge's ``label`` its
 relationship type. :func:`decode` turns what ``networkx.read_graphml`` returns back into the
 property graph's values.
+
+XML 1.0 cannot carry every string: C0 control characters other than tab, newline and carriage
+return, U+FFFE, U+FFFF and lone surrogates are written escaped (``\\x1b``, ``\\ufffe``) by
+:func:`xml_text`, so that the file stays well-formed; all other text is exact.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +26,24 @@ NODE_EXTRA = ("labels", "label")
 EDGE_EXTRA = ("label",)
 
 
+#: What XML 1.0 does not allow in a document (``Char`` of the XML 1.0 grammar).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(value: Any) -> Any:
+    r"""A string with what XML 1.0 forbids shown escaped; other values unchanged.
+
+    >>> xml_text("a\x1bb\ufffe\tc"), xml_text(3)
+    ('a\\x1bb\\ufffe\tc', 3)
+    """
+    if not isinstance(value, str):
+        return value
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", value)
+
+
 def _encode(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
+    return {k: xml_text(json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v)
             for k, v in props.items()}
 
 
@@ -33,10 +54,12 @@ def to_networkx(graph: PropertyGraph) -> Any:
     out = nx.MultiDiGraph()
     for node in graph.nodes:
         display = node.props.get("label_en") or node.props.get("label_zh") or node.id
-        out.add_node(node.id, labels="".join(f":{label}" for label in neo4j_labels(node)),
-                     label=display, **_encode(node.props))
+        out.add_node(xml_text(node.id),
+                     labels="".join(f":{label}" for label in neo4j_labels(node)),
+                     label=xml_text(display), **_encode(node.props))
     for rel in graph.relationships:
-        out.add_edge(rel.source, rel.target, key=rel.type, label=rel.type, **_encode(rel.props))
+        out.add_edge(xml_text(rel.source), xml_text(rel.target), key=rel.type, label=rel.type,
+                     **_encode(rel.props))
     return out
 
 

@@ -4,6 +4,10 @@ Layout: ``nodes/<Class>.csv`` (``id:ID``, ``:LABEL``, typed properties), ``relat
 <TYPE>.csv`` (``:START_ID``, ``:END_ID``, ``:TYPE``, typed properties), ``schema.cypher``
 (the constraint and indexes, to run after the import) and ``README.md`` with the exact
 import command. The directory appears complete or not at all.
+
+The files keep the data exactly as it is (a label starting with ``=`` stays so, control
+characters stay raw): they are for ``neo4j-admin``, not for a spreadsheet; the spreadsheet
+CSV of the query commands is :func:`kg.render.rows_csv`.
 """
 
 from __future__ import annotations
@@ -130,19 +134,25 @@ def readme(graph: PropertyGraph, files: Iterable[str]) -> str:
     ])
 
 
-def export_neo4j_csv(data_dir: Path, out: Path | None) -> None:
-    """Write the import directory ``out`` atomically (replacing an earlier export)."""
+def export_neo4j_csv(data_dir: Path, out: Path | None, *, parents: bool = False,
+                     follow_symlinks: bool = False) -> None:
+    """Write the import directory ``out`` atomically (replacing an earlier export; missing
+    parent directories only with ``parents``; a symbolic link only with ``follow_symlinks``,
+    then its target)."""
+    from kg.fileio import check_output
+
     from kg.neo4j.mapping import load
     from kg.neo4j.statements import constraint_statements
 
     if out is None:
         raise KgError("format neo4j-csv writes a directory", hint="pass --out DIR")
+    out = check_output(out, directory=True, parents=parents, follow_symlinks=follow_symlinks)
     graph, schema = load(data_dir)
     files = {**node_files(graph, schema), **relationship_files(graph, schema)}
     texts = dict(files)
     texts["schema.cypher"] = "".join(s + ";\n" for s in constraint_statements(schema))
     texts["README.md"] = readme(graph, files)
-    write_directory(out, texts)
+    write_directory(out, texts, parents=parents)
 
 
 def _replaceable(out: Path) -> bool:
@@ -161,14 +171,19 @@ def _replaceable(out: Path) -> bool:
     return entries <= OWN_ENTRIES and first == README_TITLE
 
 
-def write_directory(out: Path, texts: dict[str, str]) -> None:
-    """Write ``texts`` (relative path -> text) as directory ``out`` in one rename."""
+def write_directory(out: Path, texts: dict[str, str], *, parents: bool = False) -> None:
+    """Write ``texts`` (relative path -> text) as directory ``out`` in one rename (``out``
+    checked by :func:`kg.fileio.check_output`: never a symbolic link or a special file)."""
+    from kg.fileio import check_output
+
+    check_output(out, directory=True, parents=parents)
     if not _replaceable(out):
         raise KgError("the output exists and is not an earlier neo4j-csv export", where=str(out),
                       hint="choose a new or empty directory")
     staging: Path | None = None
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        if parents:
+            out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         for name, text in texts.items():
             path = staging / name

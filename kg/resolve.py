@@ -22,8 +22,12 @@ class Candidate:
     how: str
 
     def describe(self) -> str:
+        """One line naming the node (labels escaped: they are document data)."""
+        from kg.render import safe
+
         label = self.node["label"]
-        return f"{self.node['id']} [{self.node['class']}] {label.get('zh', '')} / {label.get('en', '')}"
+        return safe(f"{self.node['id']} [{self.node['class']}] {label.get('zh', '')} / "
+                    f"{label.get('en', '')}")
 
 
 class NotFound(KgError):

@@ -392,3 +392,12 @@ def test_path_markdown_keeps_labels_inside_its_code_fence(hostile_store: Path) -
 
 def test_markdown_text() -> None:
     assert markdown_text("<b>&\x1b\nx") == "&lt;b&gt;&amp;\\x1b x"
+
+
+def test_error_lines_and_candidates_are_escaped(seed_store: Path, runner: CliRunner) -> None:
+    """Query text and labels echoed on stderr cannot drive the terminal either."""
+    hostile = "\x1b]8;;http://evil/\x07click\x1b]8;;\x07 \x1b[2J"
+    for args in (["show", hostile], ["trace", "barrier", hostile + "data"], ["show", "x" + hostile]):
+        result = runner.invoke(app, [*args, "--data-dir", str(seed_store)])
+        assert result.exit_code in (1, 2)
+        assert "\x1b" not in result.stderr and "\x07" not in result.stderr

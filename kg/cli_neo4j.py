@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from enum import Enum
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional, TypeVar
 
 import typer
 
@@ -43,8 +44,13 @@ def _check_uri(uri: str) -> None:
     from kg.neo4j.push import check_uri
 
     if not uri:
-        raise KgError("no Neo4j server given", hint="pass --uri bolt://host:7687 or set NEO4J_URI")
+        raise KgError("no Neo4j server given", where="--uri",
+                      hint="pass --uri bolt://host:7687 or set NEO4J_URI")
     check_uri(uri)
+
+
+#: The password typed at the prompt during this command (so that errors can mask it).
+_typed: list[str] = []
 
 
 def _password() -> str:
@@ -55,7 +61,36 @@ def _password() -> str:
     if not sys.stdin.isatty():
         raise KgError("no Neo4j password and no terminal to prompt on",
                       hint="set NEO4J_PASSWORD")
-    return str(typer.prompt("Neo4j password", hide_input=True, err=True))
+    _typed.append(str(typer.prompt("Neo4j password", hide_input=True, err=True)))
+    return _typed[-1]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def redacted(func: F) -> F:
+    """Every error leaving a server command is redacted before ``friendly`` prints it: no
+    ``user:password@``, ``password=`` value, credential written in --uri or the password
+    itself, whatever the error and the URI's shape (see :func:`kg.neo4j.push.redact`)."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kg.neo4j.push import scrub
+
+        _typed.clear()
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            password = os.environ.get("NEO4J_PASSWORD") or (_typed[-1] if _typed else "")
+            cleaned = scrub(exc, uri=str(kwargs.get("uri") or ""), password=password)
+            if cleaned is exc:
+                raise
+            raise cleaned from None
+        finally:
+            _typed.clear()
+
+    return wrapper  # type: ignore[return-value]
 
 
 @neo4j_app.command("schema")
@@ -88,6 +123,7 @@ def schema_command(fmt: Annotated[SchemaFormat, typer.Option("--format", help="O
 
 @neo4j_app.command("push")
 @friendly
+@redacted
 def push_command(uri: UriOption = "", user: UserOption = "neo4j", database: DatabaseOption = None,
                  wipe: Annotated[bool, typer.Option(
                      "--wipe", help="First remove everything this project created there.")]
@@ -119,6 +155,7 @@ def push_command(uri: UriOption = "", user: UserOption = "neo4j", database: Data
 
 @neo4j_app.command("wipe")
 @friendly
+@redacted
 def wipe_command(uri: UriOption = "", user: UserOption = "neo4j",
                  database: DatabaseOption = None) -> None:
     """Remove only what this project created (:InnovationKG nodes, innovation_kg_* schema)."""
@@ -133,6 +170,7 @@ def wipe_command(uri: UriOption = "", user: UserOption = "neo4j",
 
 @neo4j_app.command("query")
 @friendly
+@redacted
 def query_command(query: Annotated[str, typer.Argument(help="Cypher text.")],
                   param: Annotated[Optional[list[str]], typer.Option(
                       "--param", help="name=value (JSON when it parses, else a string); "

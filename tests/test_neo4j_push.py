@@ -297,7 +297,8 @@ def test_credentials_in_the_uri_are_never_shown(seed_store: Path, runner: CliRun
     uri = f"bolt://alice:s3cretpw@127.0.0.1:{_closed_port()}"
     result = runner.invoke(app, ["neo4j", "push", "--uri", uri, "--data-dir", str(seed_store)],
                            env=_env(NEO4J_PASSWORD="s3cretpw"))
-    assert result.exit_code == 1 and result.stderr.startswith("error: bolt://127.0.0.1:")
+    assert result.exit_code == 1 and result.stderr.startswith(
+        "error: --uri: a user name or password inside 'bolt://127.0.0.1:")
     assert "s3cretpw" not in result.stdout + result.stderr
 
 

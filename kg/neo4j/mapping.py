@@ -17,6 +17,7 @@ projection is written, so every property name has one type across the graph.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,6 +141,57 @@ def value_type(value: Any) -> str | None:
     return kind
 
 
+#: The range of a Neo4j INTEGER (64-bit signed).
+INT_MIN, INT_MAX = -2 ** 63, 2 ** 63 - 1
+
+
+def unstorable(value: Any) -> str | None:
+    """Why Neo4j cannot store ``value`` as a property (None if it can): it stores text,
+    booleans, 64-bit integers, finite floats and lists of one of these types, nothing else.
+
+    >>> [unstorable(v) for v in ("a", 3, [1, 2], [], True)]
+    [None, None, None, None, None]
+    >>> [unstorable(v) for v in (["a", None], {"k": 1}, [1, "a"], 2**64)]  # doctest: +NORMALIZE_WHITESPACE
+    ['a list holding null', 'a map', 'a list mixing INTEGER and STRING',
+     'an integer beyond 64 bits']
+    """
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, list):
+                return "a list inside a list"
+            problem = unstorable(item)
+            if problem:
+                return f"a list holding {problem}"
+        kinds = sorted({SCALARS[type(item)] for item in value})
+        return f"a list mixing {' and '.join(kinds)}" if len(kinds) > 1 else None
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "a map"
+    if type(value) not in SCALARS:
+        return f"a {type(value).__name__}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} (not a finite number)"
+    if type(value) is int and not INT_MIN <= value <= INT_MAX:
+        return "an integer beyond 64 bits"
+    return None
+
+
+def check_props(owner: str, props: dict[str, Any]) -> dict[str, Any]:
+    """``props`` if Neo4j can store every value, else a one-line error naming ``owner``
+    (an entity id or a relationship) and the property."""
+    for key, value in props.items():
+        problem = unstorable(value)
+        if problem:
+            shown = repr(value)
+            shown = shown if len(shown) <= 60 else shown[:59] + "…"
+            raise KgError(f"property {key!r} = {shown} cannot be stored in Neo4j: {problem}",
+                          where=owner, hint="Neo4j stores text, true/false, 64-bit integers, "
+                          "finite floats and lists of one of these; fix the annotations and run "
+                          "`kg build`")
+    return props
+
+
 def _passage_props(evidence: dict[str, Any]) -> dict[str, Any]:
     props: dict[str, Any] = {"id": passage_id(evidence), "document": evidence["document"]}
     if evidence.get("section"):
@@ -169,7 +221,7 @@ def property_graph(projection: dict[str, Any], build: str = "") -> PropertyGraph
         if bad:
             raise KgError(f"class name {bad[0]!r} cannot be a Neo4j label", where=node["id"])
         nodes[node["id"]] = Node(node["id"], node["class"], labels,
-                                 node_properties(node))
+                                 check_props(node["id"], node_properties(node)))
         for evidence in node.get("evidence", []):
             pid = passage_id(evidence)
             passages.setdefault(pid, evidence)
@@ -180,12 +232,13 @@ def property_graph(projection: dict[str, Any], build: str = "") -> PropertyGraph
                           where=f"{edge['source']} -{edge['relation']}-> {edge['target']}")
         for evidence in edge.get("evidence", []):
             passages.setdefault(passage_id(evidence), evidence)
+        owner = f"{edge['source']} -{edge['relation']}-> {edge['target']}"
         add_rel(Relationship(edge["source"], edge["target"], edge["type"],
-                             edge_properties(edge)))
+                             check_props(owner, edge_properties(edge))))
     for pid, evidence in passages.items():
         if pid in nodes:
             raise KgError(f"passage id {pid!r} is also an entity id")
-        nodes[pid] = Node(pid, PASSAGE, (PASSAGE,), _passage_props(evidence))
+        nodes[pid] = Node(pid, PASSAGE, (PASSAGE,), check_props(pid, _passage_props(evidence)))
         add_rel(Relationship(pid, f"document/{evidence['document']}", IN_DOCUMENT, {}))
     for rel in rels.values():
         for end in (rel.source, rel.target):
@@ -215,6 +268,7 @@ def schema_of(graph: PropertyGraph, relations: Mapping[str, str] | None = None,
         for key, value in props.items():
             if not IDENTIFIER.match(key):
                 raise KgError(f"property name {key!r} cannot be a Neo4j property", where=owner)
+            check_props(owner, {key: value})
             kind = value_type(value)
             if kind is None:
                 types.setdefault(key, "")

@@ -12,7 +12,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 from kg.errors import KgError
 from kg.neo4j.mapping import PropertyGraph, Schema
@@ -77,24 +77,143 @@ class PushSummary:
         return text
 
 
-def redact(uri: str) -> str:
-    """The URI without any user:password part.
+#: Names of parameters or keys whose values are credentials (``password``, ``auth``, ``token`` …).
+_SECRET_NAME = r"[\w.\-]*(?:pass|pwd|auth|secret|token|credential|key)[\w.\-]*"
+#: ``name=value`` (a query parameter) with such a name; group 1 is kept.
+_SECRET_PARAM = re.compile(rf"(?i)((?<![\w.\-]){_SECRET_NAME}=)([^&#;\s'\"]*)")
+#: ``'name': 'value'`` (a printed map) with such a name; groups 1 and 2 are kept.
+_SECRET_ITEM = re.compile(rf"""(?i)(['"]{_SECRET_NAME}['"]\s*:\s*)(['"])((?:(?!\2).)*)\2""")
+#: What may precede the user:password of a token that has no ``//`` (``neo4j:pw@host``).
+_TOKEN_HEAD = re.compile(r"['\"(\[<{`=,;]*(?:[A-Za-z][A-Za-z0-9+.\-]*:/?)?")
+#: Secrets shorter than this are not masked as plain substrings (they would mask ordinary
+#: words); the ``user:password@`` and ``password=`` shapes are removed whatever their length.
+MIN_SECRET = 4
+MASK = "***"
+
+
+def _userinfo(token: str) -> tuple[int, int] | None:
+    """Start and end of the ``user:password@`` part of a URI-like token (any shape: ``//``
+    missing, extra slashes, percent-encoding, an ``@`` in the password), or None."""
+    at = token.rfind("@")
+    if at < 0:
+        return None
+    sep = token.find("//")
+    start = sep + 2 if 0 <= sep < at else _TOKEN_HEAD.match(token).end()  # type: ignore[union-attr]
+    return (start, at + 1) if start <= at else None
+
+
+def _credentials(text: str, *, one_uri: bool = False) -> set[str]:
+    """The credentials ``text`` spells out: the user:password (and the password alone) of
+    its URI-like words (or of the whole text if it is ``one_uri``, spaces and all), the
+    values of secret parameters and map items; as written and percent-decoded, as long as
+    :data:`MIN_SECRET`."""
+    found: set[str] = set()
+    for piece in ([text] if one_uri else []) + text.split():
+        span = _userinfo(piece)
+        if span is not None:
+            userinfo = piece[span[0]:span[1] - 1]
+            found.update({userinfo, userinfo.partition(":")[2] or userinfo})
+    found.update(match.group(2) for match in _SECRET_PARAM.finditer(text))
+    found.update(match.group(3) for match in _SECRET_ITEM.finditer(text))
+    return {form for secret in found for form in (secret, unquote(secret), unquote_plus(secret))
+            if len(form) >= MIN_SECRET}
+
+
+def redact(text: str, *, uri: str = "", password: str = "") -> str:
+    """``text`` without credentials: every ``user:password@`` of a URI-like word is removed;
+    the values of ``password=``, ``auth=``, ``token=`` … parameters and map items are masked,
+    and so is, wherever it appears, every credential that ``text`` or ``uri`` spells out and
+    the ``password`` (as long as :data:`MIN_SECRET`). The one redaction of this package:
+    error lines and anything that shows a URI go through it.
 
     >>> redact("neo4j://alice:secret@db.example:7687")
     'neo4j://db.example:7687'
+    >>> redact("not a Neo4j URI: 'bolt//neo4j:s3cret@host:1'")
+    "not a Neo4j URI: 'bolt//host:1'"
+    >>> redact("neo4j://db:7687?region=eu&password=s3cret")
+    'neo4j://db:7687?region=eu&password=***'
     """
-    parts = urlsplit(uri)
-    if "@" not in parts.netloc:
-        return uri
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    secrets = _credentials(text) | _credentials(uri, one_uri=True)
+    if len(password) >= MIN_SECRET:
+        secrets.add(password)
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+
+    def word(match: re.Match[str]) -> str:
+        token = match.group(0)
+        span = _userinfo(token)
+        return token if span is None else token[:span[0]] + token[span[1]:]
+
+    text = _SECRET_ITEM.sub(rf"\1\2{MASK}\2", re.sub(r"\S+", word, text))
+    return _SECRET_PARAM.sub(rf"\1{MASK}", text)
+
+
+def shown_uri(uri: str) -> str:
+    """``uri`` as messages show it: without its credentials (see :func:`redact`).
+
+    >>> shown_uri("bolt://alice:my secret@db:7687?auth=x1234")
+    'bolt://db:7687?auth=***'
+    """
+    return redact(uri, uri=uri)
+
+
+def scrub(error: BaseException, *, uri: str = "", password: str = "") -> BaseException:
+    """``error`` with every text it will be shown as redacted (see :func:`redact`): a
+    :class:`KgError`'s what, where and hint, any other exception's arguments (in place), or
+    an exception of the same name carrying the redacted text."""
+    def clean(text: str) -> str:
+        return redact(text, uri=uri, password=password)
+
+    if isinstance(error, KgError):
+        error.what, error.where, error.hint = (clean(error.what), clean(error.where),
+                                               clean(error.hint))
+        error.args = (error.line(),)
+        return error
+    text = str(error)
+    if clean(text) == text:
+        return error
+    error.args = tuple(clean(a) if isinstance(a, str) else a for a in error.args)
+    if str(error) != clean(text):  # its text is not made of its arguments (e.g. OSError)
+        error = type(type(error).__name__, (Exception,), {})(clean(text))
+    return error
+
+
+URI_HINT = "use bolt://host:7687 or neo4j://host:7687 (+s / +ssc for TLS)"
 
 
 def check_uri(uri: str) -> str:
-    """``uri`` if it names a Bolt server (``bolt://`` or ``neo4j://`` and their TLS forms)."""
+    """``uri`` if it names a Bolt server (``bolt://`` or ``neo4j://`` and their TLS forms),
+    else a one-line :class:`KgError` (the URI shown without credentials)."""
+    shown = repr(shown_uri(uri))
+
+    def bad(what: str, hint: str = URI_HINT) -> KgError:
+        return KgError(what, where="--uri", hint=hint)
+
     scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
-    if scheme not in SCHEMES or not urlsplit(uri).hostname:
-        raise KgError(f"not a Neo4j URI: {redact(uri)!r}",
-                      hint="use bolt://host:7687 or neo4j://host:7687 (+s / +ssc for TLS)")
+    if scheme not in SCHEMES:
+        raise bad(f"not a Neo4j URI: {shown}")
+    if "@" in uri:
+        raise bad(f"a user name or password inside {shown}",
+                  "take them out of the URI; pass --user and set NEO4J_PASSWORD")
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:
+        raise bad(f"{shown} has a malformed host", "write an IPv6 address in brackets "
+                  "before the port, e.g. bolt://[::1]:7687") from None
+    if not host:
+        raise bad(f"{shown} names no host")
+    if parts.path not in ("", "/"):
+        raise bad(f"{shown} has a path ({parts.path!r})",
+                  "a Neo4j URI names only the server, e.g. bolt://localhost:7687; "
+                  "choose the database with --database")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise bad(f"{shown} has port {parts.netloc.rpartition(':')[2]!r}",
+                  "a port is a number from 1 to 65535, e.g. bolt://localhost:7687")
     return uri
 
 
@@ -106,7 +225,7 @@ def translate(exc: BaseException, *, uri: str, user: str, database: str | None) 
     """A one-line error for a driver exception (no password, no traceback)."""
     from neo4j import exceptions as ex
 
-    where = redact(uri)
+    where = shown_uri(uri)
     db = database or "the default database"
     if isinstance(exc, ex.AuthError):
         return KgError(f"Neo4j refused the credentials of user {user!r}", where=where,
@@ -134,47 +253,50 @@ def translate(exc: BaseException, *, uri: str, user: str, database: str | None) 
     return KgError(f"{type(exc).__name__}: {_first_line(str(exc))}", where=where)
 
 
-def _scrub(error: KgError, uri: str, secret: str) -> KgError:
-    """The error with the raw URI redacted and any trace of the password masked."""
-    def clean(text: str) -> str:
-        text = text.replace(uri, redact(uri))
-        return text.replace(secret, "***") if len(secret) >= 4 else text
-
-    return KgError(clean(error.what), where=clean(error.where), hint=clean(error.hint))
-
-
 @contextmanager
 def errors_as_kg(uri: str, user: str, database: str | None, secret: str = "") -> Iterator[None]:
-    """Turn driver (and socket) errors raised inside the block into one-line KgErrors."""
+    """Turn driver (and socket) errors raised inside the block into one-line KgErrors, and
+    redact every error leaving the block (see :func:`scrub`)."""
     from neo4j.exceptions import DriverError, Neo4jError
 
     try:
         yield
     except (DriverError, Neo4jError, OSError) as exc:
-        error = translate(exc, uri=uri, user=user, database=database)
-        raise _scrub(error, uri, secret) from None
+        raise scrub(translate(exc, uri=uri, user=user, database=database),
+                    uri=uri, password=secret) from None
+    except Exception as exc:
+        cleaned = scrub(exc, uri=uri, password=secret)
+        if cleaned is exc:
+            raise
+        raise cleaned from None
 
 
 @contextmanager
 def connect(uri: str, user: str, password: str, database: str | None) -> Iterator[Any]:
     """A verified driver (closed on exit); errors while connecting are one-line KgErrors."""
+    import logging
+
     from neo4j import GraphDatabase
 
+    # The driver logs warnings (``Unable to retrieve routing information``) that Python would
+    # print on stderr next to our one-line error; they are shown only if the caller configures
+    # logging.
+    logger = logging.getLogger("neo4j")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
     check_uri(uri)
     with errors_as_kg(uri, user, database, password):
         try:
             driver = GraphDatabase.driver(uri, auth=(user, password))
         except ValueError as exc:
-            raise _scrub(KgError(f"bad Neo4j URI: {_first_line(str(exc))}", where=redact(uri),
-                                 hint="use bolt://host:7687 or neo4j://host:7687"),
-                         uri, password) from None
+            raise KgError(f"bad Neo4j URI: {_first_line(str(exc))}", where=shown_uri(uri),
+                          hint=URI_HINT) from None
         try:
             try:
                 driver.verify_connectivity()
             except ValueError as exc:  # e.g. an address that does not resolve
-                error = KgError(f"cannot reach the Neo4j server: {_first_line(str(exc))}",
-                                where=redact(uri), hint="check --uri")
-                raise _scrub(error, uri, password) from None
+                raise KgError(f"cannot reach the Neo4j server: {_first_line(str(exc))}",
+                              where=shown_uri(uri), hint="check --uri") from None
             yield driver
         finally:
             driver.close()

@@ -15,12 +15,18 @@ from pathlib import Path
 from kg.errors import KgError
 from kg.model import Document, Passage, Section, Table
 
-_HEADING = re.compile(r"^[ \t]*(\d{1,2}(?:\.\d{1,2}){0,3})\.[ \t]+(\S[^\n]*?)[ \t]*$", re.M)
-_ABSTRACT = re.compile(r"^[ \t]*(摘\s*要|Abstract)[ \t]*$", re.M)
-_TABLE_EN = re.compile(r"^[ \t]*Table (\d+)\.[ \t]*([^\n]*?)[ \t]*$", re.M)
-_TABLE_ZH = re.compile(r"^[ \t]*表 ?(\d+)\.[ \t]*([^\n]*?)[ \t]*$", re.M)
-_PAGE_BREAK_LINE = re.compile(r"^[ \t]+$", re.M)
+# Line ends may be CRLF: a trailing ``\r`` is allowed before every ``$`` (the text itself is never
+# normalised, so that offsets stay exact into the file).
+_HEADING = re.compile(r"^[ \t]*(\d{1,2}(?:\.\d{1,2}){0,3})\.[ \t]+(\S[^\n]*?)[ \t\r]*$", re.M)
+_ABSTRACT = re.compile(r"^[ \t]*(摘\s*要|Abstract)[ \t\r]*$", re.M)
+_TABLE_EN = re.compile(r"^[ \t]*Table (\d+)\.[ \t]*([^\n]*?)[ \t\r]*$", re.M)
+_TABLE_ZH = re.compile(r"^[ \t]*表 ?(\d+)\.[ \t]*([^\n]*?)[ \t\r]*$", re.M)
+_PAGE_BREAK_LINE = re.compile(r"^[ \t]+\r?$", re.M)
 _WS = re.compile(r"\s+")
+#: A quote longer than this (in characters other than whitespace) is refused.
+QUOTE_HARD_LIMIT = 2000
+#: The closest-passage hint compares at most this many characters of a quote (bounded time).
+_HINT_CHARS = 100
 
 
 def decode_document(data: bytes, *, where: str) -> str:
@@ -31,14 +37,26 @@ def decode_document(data: bytes, *, where: str) -> str:
     """
     if not data.strip():
         raise KgError("document is empty", where=where, hint="put the paper's extracted text in it")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise KgError("document is UTF-16, not UTF-8", where=where,
                       hint=f"convert it: iconv -f UTF-16 -t UTF-8 {where} > fixed.txt")
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        raise KgError(f"document looks like {utf16} without a byte-order mark, not UTF-8",
+                      where=where,
+                      hint=f"convert it: iconv -f {utf16} -t UTF-8 {where} > fixed.txt")
     head = data[:8192]
     controls = sum(1 for byte in head if byte < 32 and byte not in b"\n\r\t\f")
-    if b"\x00" in head or controls > len(head) // 100:
+    if controls > len(head) // 100:
         raise KgError("document is a binary file, not text", where=where,
                       hint="use the paper's extracted plain text (UTF-8)")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise KgError(f"document contains NUL bytes (the first at byte offset {nul}, line {line})",
+                      where=where,
+                      hint="a text file has none: re-extract the text, or remove them with "
+                           f"tr -d '\\000' < {where} > fixed.txt")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -52,16 +70,35 @@ def decode_document(data: bytes, *, where: str) -> str:
     if text.startswith("\ufeff"):
         raise KgError("document starts with a byte-order mark", where=where,
                       hint="save it as UTF-8 without BOM so that offsets stay stable")
+    if "\r" in text and "\n" not in text:
+        raise KgError("document has old Mac line ends (CR only)", where=where,
+                      hint=f"convert them: tr '\\r' '\\n' < {where} > fixed.txt")
     return text
 
 
-def _looks_utf16(data: bytes) -> bool:
-    """BOM-less UTF-16: NUL bytes on every other position of mostly-ASCII text."""
-    sample = data[:400]
-    if len(sample) < 8:
-        return False
-    odd, even = sample[1::2].count(0), sample[0::2].count(0)
-    return max(odd, even) > len(sample) // 4 and min(odd, even) < len(sample) // 40
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``"UTF-16LE"`` or ``"UTF-16BE"`` when ``data`` reads as BOM-less UTF-16, else None.
+
+    UTF-16 of text with any ASCII in it (digits, punctuation, line ends, Latin words) has a NUL
+    byte on every such character, all on one parity (odd offsets for little-endian); CJK
+    characters rarely have a zero byte. So: enough NULs, nearly all on one parity, and the
+    bytes decode as UTF-16 to printable text.
+
+    >>> _utf16_without_bom("电子商务 e-commerce\\n".encode("utf-16-le"))
+    'UTF-16LE'
+    >>> _utf16_without_bom("电子商务 e-commerce\\n".encode()) is None
+    True
+    """
+    sample = data[:65536]
+    sample = sample[:len(sample) - len(sample) % 2]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if max(even, odd) < 4 or min(even, odd) * 10 > max(even, odd):
+        return None
+    name = "UTF-16LE" if odd > even else "UTF-16BE"
+    text = sample.decode(name.lower().replace("utf-16", "utf-16-"), errors="replace")
+    text = text.removesuffix("\ufffd")  # a surrogate pair cut by the sample
+    readable = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t\f")
+    return name if text and readable >= 0.95 * len(text) else None
 
 
 def read_document(path: Path, *, doc_id: str, title: dict[str, str], language: tuple[str, ...],
@@ -205,14 +242,23 @@ class DocumentText:
                        section.number if section else None)
 
     def closest(self, quote: str, *, width: int = 40) -> str:
-        """The passage most similar to ``quote``, for error messages."""
+        """The passage most similar to ``quote``, for error messages.
+
+        Only the first ``_HINT_CHARS`` characters of a longer quote are compared (then the
+        last ones, if the first find nothing): the search costs the length of what is compared
+        times the document's, and a hint needs no more.
+        """
         from rapidfuzz import fuzz
 
-        needle = _WS.sub("", quote)
-        if not needle:
+        flat = _WS.sub("", quote)
+        if not flat:
             return ""
-        alignment = fuzz.partial_ratio_alignment(needle, self._flat)
-        if alignment is None or alignment.score < 40:
+        parts = [flat] if len(flat) <= _HINT_CHARS else [flat[:_HINT_CHARS], flat[-_HINT_CHARS:]]
+        for needle in parts:
+            alignment = fuzz.partial_ratio_alignment(needle, self._flat)
+            if alignment is not None and alignment.score >= 40:
+                break
+        else:
             return ""
         start = alignment.dest_start
         end = min(alignment.dest_end, start + width)

@@ -111,3 +111,5 @@ class Corpus:
     tables: list[Table] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    #: Advice that does not stop the build, one line each (``where: what (hint)``).
+    warnings: list[str] = field(default_factory=list)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
 
-from kg.documents import DocumentText
+from kg.documents import QUOTE_HARD_LIMIT, DocumentText
 from kg.errors import KgError
 from kg.loaders.yaml_source import LINE_KEY, read_yaml, where
 from kg.model import Entity, Passage, Relation
@@ -14,6 +15,10 @@ from kg.ontology import ACTORS, GENERATED_CLASSES, MODALITIES, XSD, Ontology
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)+$")
 _YEAR_MONTH = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
+#: A language key of label, alt_labels, definition or a document title (BCP 47, simplified).
+LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+#: The quote-length guideline of docs/annotations.md (characters other than whitespace).
+QUOTE_GUIDELINE = (8, 80)
 _ENTITY_KEYS = {"id", "type", "label", "alt_labels", "definition", "quote", "section", "evidence",
                 "properties", "document", LINE_KEY}
 _RELATION_KEYS = {"subject", "predicate", "object", "modality", "quote", "section", "evidence",
@@ -37,6 +42,8 @@ class AnnotationFile:
         if unknown:
             raise KgError(f"unknown top-level key '{unknown[0]}'", where=str(path),
                           hint="allowed: document, entities, relations")
+        #: Advice that does not stop the build (one line each, ``where: what (hint)``).
+        self.warnings: list[str] = []
         self.document = str(data.get("document", ""))
         if self.document not in texts:
             raise KgError(f"unknown document '{self.document}'", where=where(path, data),
@@ -60,7 +67,7 @@ class AnnotationFile:
         at = where(self.path, raw)
         self._check_keys(raw, _ENTITY_KEYS, at, "entity")
         entity_id = raw.get("id")
-        if not isinstance(entity_id, str) or not _ID.match(entity_id):
+        if not isinstance(entity_id, str) or not _ID.fullmatch(entity_id):
             raise KgError(f"entity id {entity_id!r} is missing or malformed", where=at,
                           hint="use <kind>/<slug> in lowercase ascii, e.g. barrier/data-security-risk")
         at = f"{at}: entity '{entity_id}'"
@@ -92,7 +99,9 @@ class AnnotationFile:
             raise KgError("alt_labels must map a language to a list of texts", where=at,
                           hint="write alt_labels: {zh: [...], en: [...]}")
         out: dict[str, tuple[str, ...]] = {}
-        for lang, texts in sorted((k, v) for k, v in value.items() if k != LINE_KEY):
+        for lang, texts in sorted(((k, v) for k, v in value.items() if k != LINE_KEY),
+                                  key=lambda item: str(item[0])):
+            check_language(lang, at, "alt_labels")
             if isinstance(texts, (str, int, float)):
                 texts = [texts]
             if not isinstance(texts, list) or not all(
@@ -108,6 +117,8 @@ class AnnotationFile:
             raise KgError(f"'{key}' must map a language to text", where=at,
                           hint=f"write {key}: {{zh: ..., en: ...}}")
         out = {k: v for k, v in value.items() if k != LINE_KEY}
+        for lang in out:
+            check_language(lang, at, key)
         if not all(isinstance(v, str) and v.strip() for v in out.values()):
             raise KgError(f"'{key}' values must be non-empty text", where=at)
         return {k: " ".join(v.split()) for k, v in sorted(out.items())}
@@ -138,7 +149,7 @@ class AnnotationFile:
         ok = {
             "integer": isinstance(item, int) and not isinstance(item, bool),
             "decimal": isinstance(item, (int, float)) and not isinstance(item, bool),
-            "gYearMonth": isinstance(item, str) and bool(_YEAR_MONTH.match(item)),
+            "gYearMonth": isinstance(item, str) and bool(_YEAR_MONTH.fullmatch(item)),
         }.get(kind, isinstance(item, str) and bool(item.strip()))
         if name == "stageKind" and item not in _STAGE_KINDS:
             ok = False
@@ -147,7 +158,15 @@ class AnnotationFile:
         if not ok:
             raise KgError(f"property '{name}' has value {item!r}, expected {kind}", where=at)
         if kind == "decimal":
-            return float(item)
+            try:
+                number = float(item)
+            except OverflowError:  # an integer beyond the range of a float
+                number = math.inf
+            if not math.isfinite(number):
+                raise KgError(f"property '{name}' has value {_short(str(item))!r}, expected a "
+                              "finite number", where=at,
+                              hint=f"write a number such as 12.5, or leave '{name}' out")
+            return number
         return " ".join(item.split()) if isinstance(item, str) else item
 
     # -- relations ---------------------------------------------------------------------------
@@ -174,6 +193,9 @@ class AnnotationFile:
             raise KgError(
                 f"'{predicate}' cannot link {types[subject]} to {types[obj]}", where=at,
                 hint=f"it links {', '.join(sorted(info.domain))} to {', '.join(sorted(info.range))}")
+        if subject == obj:
+            raise KgError(f"'{predicate}' links {subject} to itself", where=at,
+                          hint="a relation needs two different entities")
         if predicate == "closeMatch" and documents[subject] == documents[obj]:
             raise KgError("closeMatch must link entities of different documents", where=at)
         modality = raw.get("modality")
@@ -216,6 +238,13 @@ class AnnotationFile:
         text = self.texts[document]
         if not isinstance(quote, str) or not quote.strip():
             raise KgError("quote is empty", where=at, hint="copy the supporting text verbatim")
+        size = len("".join(quote.split()))
+        if size > QUOTE_HARD_LIMIT:
+            raise KgError(f"quote is {size} characters long, more than the limit of "
+                          f"{QUOTE_HARD_LIMIT}: \"{_short(quote)}\"", where=at,
+                          hint=f"quote one clause of {QUOTE_GUIDELINE[0]}–{QUOTE_GUIDELINE[1]} "
+                               "characters that supports the claim")
+        self._check_length(size, quote, section, at)
         if section is not None and text.span_of(str(section)) is None:
             raise KgError(f"unknown section '{section}' in document {document}", where=at,
                           hint="use a heading number such as 5.1, abstract-zh or table-1")
@@ -228,12 +257,40 @@ class AnnotationFile:
                 hint=f"closest passage: \"{closest}\"" if closest else "copy it verbatim")
         return text.passage(match)
 
+    def _check_length(self, size: int, quote: str, section: Any, at: str) -> None:
+        """Warn (never fail) when a quote is far from the 8–80 guideline.
+
+        Short quotes are normal for names (a mechanism, a ministry) when ``section`` pins
+        them down; a one-character quote, a short one without ``section``, or one over 80
+        characters gets a warning.
+        """
+        low, high = QUOTE_GUIDELINE
+        what = ""
+        if size < 2:
+            what = f"quote of {size} character is too short to be evidence"
+        elif size < low and section is None:
+            what = f"quote of {size} characters without a section may be found in the wrong place"
+        elif size > high:
+            what = f"quote is {size} characters long, longer than the guideline of {high}"
+        if what:
+            hint = (f"keep quotes to one clause of {low}–{high} characters; give section: "
+                    "for short ones (docs/annotations.md)")
+            self.warnings.append(KgError(f"{what}: \"{_short(quote)}\"", where=at,
+                                         hint=hint).line())
+
     @staticmethod
     def _check_keys(raw: dict[str, Any], allowed: set[str], at: str, kind: str) -> None:
         unknown = sorted(set(raw) - allowed)
         if unknown:
             raise KgError(f"unknown {kind} key '{unknown[0]}'", where=at,
                           hint=f"allowed: {', '.join(sorted(allowed - {LINE_KEY}))}")
+
+
+def check_language(lang: Any, at: str, key: str) -> None:
+    """Refuse a language key that is not a language tag (``zh``, ``en``, ``en-GB``)."""
+    if not isinstance(lang, str) or not LANGUAGE_TAG.fullmatch(lang):
+        raise KgError(f"'{key}' has the language key {_short(str(lang))!r}, not a language tag",
+                      where=at, hint="use a lowercase language code such as zh or en")
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from kg.documents import DocumentText, read_document
 from kg.errors import KgError
-from kg.loaders.annotations import AnnotationFile
+from kg.loaders.annotations import AnnotationFile, check_language
 from kg.loaders.citations import find_citations
 from kg.loaders.quantities import find_quantities
 from kg.loaders.yaml_source import LINE_KEY, read_yaml, where
@@ -22,6 +23,8 @@ METADATA = "documents/metadata.yaml"
 BIBLIOGRAPHIC_FIELDS = ("authors", "year", "venue", "volume", "issue", "pages", "doi", "url")
 _ENTRY_FIELDS = {"id", "file", "title", "language", "source", *BIBLIOGRAPHIC_FIELDS, LINE_KEY}
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+#: A document id: it becomes part of IRIs (``document/<id>``, ``passage/<id>/…``) and file names.
+DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def load_corpus(source: Path, ontology: Ontology | None = None) -> Corpus:
@@ -51,11 +54,12 @@ def load_corpus(source: Path, ontology: Ontology | None = None) -> Corpus:
     for doc in documents:
         origin[f"document/{doc.id}"] = "documents/metadata.yaml"
     for annotation in parsed:
-        for entity in annotation.entities():
+        for raw, entity in zip(annotation.raw_entities, annotation.entities(), strict=True):
+            at = where(annotation.path, raw)
             if entity.id in origin:
-                raise KgError(f"duplicate id '{entity.id}'", where=str(annotation.path),
-                              hint=f"already defined in {origin[entity.id]}; ids must be unique")
-            origin[entity.id] = str(annotation.path)
+                raise KgError(f"duplicate id '{entity.id}'", where=at,
+                              hint=f"already defined at {origin[entity.id]}; ids must be unique")
+            origin[entity.id] = at
             corpus.entities.append(entity)
     types = {e.id: e.type for e in corpus.entities}
     homes = {e.id: e.document for e in corpus.entities}
@@ -65,15 +69,75 @@ def load_corpus(source: Path, ontology: Ontology | None = None) -> Corpus:
     seen: dict[tuple[str, str, str], str] = {(r.subject, r.predicate, r.object): "the parser"
                                              for r in corpus.relations}
     for annotation in parsed:
-        for relation in annotation.relations(types, homes):
+        for raw, relation in zip(annotation.raw_relations, annotation.relations(types, homes),
+                                 strict=True):
+            at = where(annotation.path, raw)
             if relation.key in seen:
-                raise KgError(f"duplicate relation {' '.join(relation.key)}",
-                              where=str(annotation.path),
-                              hint=f"already stated in {seen[relation.key]}; merge the evidence "
+                raise KgError(f"duplicate relation {' '.join(relation.key)}", where=at,
+                              hint=f"already stated at {seen[relation.key]}; merge the evidence "
                                    "into one entry")
-            seen[relation.key] = str(annotation.path)
+            seen[relation.key] = at
             corpus.relations.append(relation)
+    check_hierarchies(corpus, seen)
+    for annotation in parsed:
+        corpus.warnings.extend(annotation.warnings)
     return corpus
+
+
+#: Relations that build a hierarchy: a cycle in one of them is an error.
+HIERARCHIES = ("partOf",)
+
+
+def check_hierarchies(corpus: Corpus, located: dict[tuple[str, str, str], str]) -> None:
+    """Refuse a cycle of ``partOf`` (a sub-barrier cannot contain its own whole).
+
+    ``located`` maps a relation's key to its ``file:line``; the error names the cycle and the
+    line of each of its relations.
+    """
+    for predicate in HIERARCHIES:
+        parents: dict[str, list[str]] = {}
+        for relation in corpus.relations:
+            if relation.predicate == predicate:
+                parents.setdefault(relation.subject, []).append(relation.object)
+        cycle = _find_cycle(parents)
+        if cycle:
+            edges = [(a, predicate, b) for a, b in pairwise(cycle)]
+            lines = [located.get(edge, "the parser") for edge in edges]
+            raise KgError(f"'{predicate}' forms a cycle: {' -> '.join(cycle)}", where=lines[0],
+                          hint=f"{predicate} must form a hierarchy: remove one of these "
+                               f"relations ({', '.join(lines)})")
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    """The first cycle of a directed graph as ``[a, b, …, a]``, or None (iterative DFS).
+
+    >>> _find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]})
+    ['a', 'b', 'c', 'a']
+    >>> _find_cycle({"a": ["b"], "b": ["c"], "d": ["c"]}) is None
+    True
+    """
+    done: set[str] = set()
+    for root in sorted(graph):
+        if root in done:
+            continue
+        path: list[str] = [root]
+        on_path = {root}
+        stack = [iter(sorted(graph.get(root, ())))]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                stack.pop()
+                finished = path.pop()
+                on_path.discard(finished)
+                done.add(finished)
+                continue
+            if nxt in on_path:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in done:
+                path.append(nxt)
+                on_path.add(nxt)
+                stack.append(iter(sorted(graph.get(nxt, ()))))
+    return None
 
 
 def read_documents(source: Path) -> list[Document]:
@@ -95,10 +159,21 @@ def read_documents(source: Path) -> list[Document]:
         doc_id, file = str(entry.get("id", "")), entry.get("file")
         if not doc_id or not isinstance(file, str):
             raise KgError("document entry needs 'id' and 'file'", where=at)
+        if not DOCUMENT_ID.fullmatch(doc_id):
+            shown = doc_id if len(doc_id) <= 40 else doc_id[:40] + "…"
+            raise KgError(f"document id {shown!r} is malformed", where=at,
+                          hint="use 1-64 ascii letters, digits, '.', '_' or '-', starting with a "
+                               "letter or digit, e.g. \"004\"")
         if doc_id in seen:
             raise KgError(f"duplicate document id '{doc_id}'", where=at)
         seen.add(doc_id)
-        title = {k: str(v) for k, v in (entry.get("title") or {}).items() if k != LINE_KEY}
+        raw_title = entry.get("title") or {}
+        if not isinstance(raw_title, dict):
+            raise KgError(f"document '{doc_id}': title must map a language to text", where=at,
+                          hint="write title: {zh: ..., en: ...}")
+        title = {k: str(v) for k, v in raw_title.items() if k != LINE_KEY}
+        for lang in title:
+            check_language(lang, f"{at}: document '{doc_id}'", "title")
         if not title:
             raise KgError(f"document '{doc_id}' needs a title (zh and/or en)", where=at)
         unknown = sorted(str(k) for k in entry if k not in _ENTRY_FIELDS)
@@ -107,10 +182,33 @@ def read_documents(source: Path) -> list[Document]:
                           hint="known fields: " + ", ".join(sorted(_ENTRY_FIELDS - {LINE_KEY})))
         bibliography = read_bibliography(entry, where=f"{at}: document '{doc_id}'")
         language = tuple(str(x) for x in entry.get("language") or ())
-        doc = read_document(source / "documents" / file, doc_id=doc_id, title=title,
+        doc = read_document(document_path(source, file, where=f"{at}: document '{doc_id}'"),
+                            doc_id=doc_id, title=title,
                             language=language, source=str(entry.get("source", file)))
         documents.append(replace(doc, bibliography=bibliography))
     return sorted(documents, key=lambda d: d.id)
+
+
+def document_path(source: Path, file: str, *, where: str) -> Path:
+    """The path of a document's ``file:``, which must stay inside ``documents/``.
+
+    An absolute path, ``..`` or a symbolic link leading out of the source's ``documents/``
+    directory is refused: a build reads only the source it is given (and lists what it read).
+    """
+    folder = source / "documents"
+    hint = "put the text file in documents/ and give its name relative to that folder"
+    if not file.strip() or Path(file).is_absolute() or "\x00" in file:
+        raise KgError(f"file {file!r} must be a relative path inside documents/", where=where,
+                      hint=hint)
+    path = folder / file
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        inside = False
+    if not inside:
+        how = "through a symbolic link" if ".." not in Path(file).parts else "with '..'"
+        raise KgError(f"file {file!r} leads outside documents/ {how}", where=where, hint=hint)
+    return path
 
 
 def read_bibliography(entry: dict[str, Any], *, where: str = "") -> dict[str, Any]:

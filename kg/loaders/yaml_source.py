@@ -1,4 +1,13 @@
-"""YAML reading with line numbers, so every error can say where it is."""
+"""YAML reading with line numbers, so every error can say where it is.
+
+The reader is stricter than YAML itself, because annotation files are written by hand:
+
+- anchors and aliases (``&name`` / ``*name``) are refused: an alias is never needed in an
+  annotation file, and a few hundred bytes of nested aliases ("billion laughs") expand to
+  gigabytes when the value is used;
+- a key given twice in one mapping is refused (YAML would silently keep the second one);
+- ``__line__`` is reserved for the line numbers the reader records.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +20,91 @@ from kg.errors import KgError
 
 LINE_KEY = "__line__"
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 5x faster
 
 
+class _Refused(Exception):
+    """Valid YAML that annotation files do not allow; ``read_yaml`` turns it into a KgError."""
+
+    def __init__(self, what: str, line: int | None, hint: str) -> None:
+        super().__init__(what)
+        self.what, self.line, self.hint = what, line, hint
+
+
+class _AliasFound(Exception):
+    """The composed document shares a node: the file uses an alias."""
+
+
 class _LineLoader(_Base):  # type: ignore[valid-type,misc]
-    """A safe loader that records the line of every mapping under ``__line__``."""
+    """A safe loader that records the line of every mapping under ``__line__``.
+
+    It refuses aliases before anything is constructed: the composed node graph is walked once
+    and a node reached twice can only be an alias (the walk stops there, so the cost is linear
+    in the size of the file however far the aliases would expand).
+    """
+
+    def get_single_node(self) -> Any:
+        node = super().get_single_node()
+        if node is not None:
+            _refuse_shared_nodes(node)
+        return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            # A scalar its tag cannot hold: an integer of 5,000 digits, 2024-13-45, !!float x.
+            value = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+            raise _Refused(f"cannot read the value {_show(value)} ({exc})",
+                           node.start_mark.line + 1,
+                           "quote it to make it text, or write a valid value") from None
+
+
+def _refuse_shared_nodes(root: yaml.Node) -> None:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise _AliasFound
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG:
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            first = seen.get(key)
+        except TypeError:  # an unhashable key: the constructor below says so
+            continue
+        if key == LINE_KEY:
+            raise _Refused(f"the key '{LINE_KEY}' is reserved", line,
+                           "remove it: the reader records line numbers under that name")
+        if first is not None:
+            raise _Refused(f"duplicate key {_show(key)} (first on line {first}, again on line "
+                           f"{line})", line,
+                           "keep one of them: YAML would silently use only the second")
+        seen[key] = line
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
     mapping[LINE_KEY] = node.start_mark.line + 1
     return mapping
+
+
+def _show(key: Any) -> str:
+    text = repr(key) if isinstance(key, str) else str(key)
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -44,6 +126,15 @@ def read_yaml(path: Path) -> Any:
                       hint="write the annotations, or remove the file") from None
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except _AliasFound:
+        line = _first_alias_line(text)
+        raise KgError("YAML aliases (*name) are not allowed",
+                      where=f"{path}:{line}" if line else str(path),
+                      hint="write the value out in full instead of referring to an &anchor"
+                      ) from None
+    except _Refused as exc:
+        raise KgError(exc.what, where=f"{path}:{exc.line}" if exc.line else str(path),
+                      hint=exc.hint) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -51,6 +142,20 @@ def read_yaml(path: Path) -> Any:
                       hint="fix the indentation or quoting on that line") from None
     except yaml.YAMLError as exc:
         raise KgError(f"malformed YAML: {exc}", where=str(path)) from None
+    except RecursionError:
+        raise KgError("YAML nested too deeply", where=str(path),
+                      hint="annotation files need only a few levels of nesting") from None
+
+
+def _first_alias_line(text: str) -> int | None:
+    """The line of the first alias event (only called once an alias is known to be there)."""
+    try:
+        for event in yaml.parse(text, Loader=_Base):
+            if isinstance(event, yaml.AliasEvent):
+                return event.start_mark.line + 1
+    except yaml.YAMLError:
+        pass
+    return None
 
 
 def where(path: Path, node: Any) -> str:

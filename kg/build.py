@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from kg import __version__
 from kg.errors import KgError
@@ -13,7 +13,7 @@ from kg.graph import build_rdf, canonical_ntriples
 from kg.loaders.corpus import load_corpus
 from kg.ontology import ONTOLOGY_DIR, load_ontology, ontology_files
 from kg.projection import project
-from kg.store import check_writable, save
+from kg.store import DEFAULT_LOCK_TIMEOUT, check_writable, save
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,14 @@ class BuildResult:
     manifest: dict[str, Any]
 
 
-def build(source: Path, data_dir: Path, *, validate: bool = True) -> BuildResult:
-    """Build, validate and persist the graph of ``source``; the old store stays on failure."""
+def build(source: Path, data_dir: Path, *, validate: bool = True,
+          lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+          notify: Callable[[str], None] | None = None) -> BuildResult:
+    """Build, validate and persist the graph of ``source``; the old store stays on failure.
+
+    Another build of the same data dir is waited for (up to ``lock_timeout`` seconds, with one
+    ``notify`` line, by default on stderr) only while it writes its store.
+    """
     ontology = load_ontology(ONTOLOGY_DIR)
     corpus = load_corpus(source, ontology)
     check_writable(data_dir)
@@ -47,12 +53,14 @@ def build(source: Path, data_dir: Path, *, validate: bool = True) -> BuildResult
     manifest = {
         "kg_version": __version__,
         "source": str(source),
+        "source_path": str(source.resolve()),
         "triples": ntriples.count("\n"),
         "shacl_conforms": conforms,
         "inputs": _input_digests(source),
         "ontology": {p.name: _sha256(p) for p in ontology_files(ONTOLOGY_DIR)},
     }
-    path, manifest = save(data_dir, ntriples=ntriples, projection=projection, manifest=manifest)
+    path, manifest = save(data_dir, ntriples=ntriples, projection=projection, manifest=manifest,
+                          lock_timeout=lock_timeout, notify=notify)
     return BuildResult(path, manifest)
 
 

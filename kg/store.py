@@ -1,8 +1,15 @@
-"""The persisted store under the data dir, written atomically.
+"""The persisted store under the data dir, written atomically and checked when read.
 
 Layout: ``<data-dir>/builds/<digest>/{graph.nt, graph.json, manifest.json}`` and
-``<data-dir>/CURRENT`` naming the live build. A build is written completely, then ``CURRENT`` is
-replaced in one ``os.replace``: readers see the old store or the new one, never half of one.
+``<data-dir>/CURRENT`` naming the live build. A build is written completely (each file synced)
+into a staging directory, renamed into place, then ``CURRENT`` is replaced in one ``os.replace``:
+readers see the old store or the new one, never half of one.
+
+Writers take an exclusive ``flock`` on ``<data-dir>/.lock`` for the whole staging → rename →
+prune; readers take no lock. The manifest records the store format version and the size and
+SHA-256 of ``graph.nt`` and ``graph.json``; readers check the version and every size on each
+open (a few ``stat`` calls) and the digest of each file they read (about 1.5 ms for the seeds'
+1.8 MB ``graph.nt``), so a damaged store is one clear line, never wrong output.
 """
 
 from __future__ import annotations
@@ -10,10 +17,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import stat
+import sys
 import tempfile
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from kg.errors import KgError, StoreMissing
 
@@ -21,6 +33,22 @@ DEFAULT_DATA_DIR = ".kg"
 GRAPH_NT = "graph.nt"
 GRAPH_JSON = "graph.json"
 MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+LOCK = ".lock"
+STAGING_PREFIX = ".staging-"
+POINTER_TMP = ".CURRENT.tmp"
+#: The layout and manifest this kg writes and reads (1: the first layout, no version, no digests).
+FORMAT_VERSION = 2
+#: How long a build waits for another build of the same data dir (seconds).
+DEFAULT_LOCK_TIMEOUT = 60.0
+#: What ``CURRENT`` may name: a build digest, nothing else (no path, no ``..``).
+_BUILD_NAME = re.compile(r"[0-9a-f]{16,64}")
+_DATA_FILES = (GRAPH_NT, GRAPH_JSON)
+_REBUILD = "run `kg build` to rebuild it"
+
+
+class StoreDamaged(KgError):
+    """The store exists but cannot be trusted: a file is missing, truncated, altered or foreign."""
 
 
 def data_dir_from(option: str | None) -> Path:
@@ -33,6 +61,11 @@ def dump_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
+def _cannot_write(data_dir: Path, exc: OSError) -> KgError:
+    return KgError(f"cannot write the store: {exc.strerror or exc}", where=str(data_dir),
+                   hint="choose a writable --data-dir or set KG_DATA_DIR")
+
+
 def check_writable(data_dir: Path) -> None:
     """Fail early, before any work, when the data dir cannot be written."""
     try:
@@ -40,68 +73,326 @@ def check_writable(data_dir: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".probe-"):
             pass
     except OSError as exc:
-        raise KgError(f"cannot write the store: {exc.strerror}", where=str(data_dir),
-                      hint="choose a writable --data-dir or set KG_DATA_DIR") from None
+        raise _cannot_write(data_dir, exc) from None
+
+
+# --------------------------------------------------------------------------------------------
+#  Writing
+# --------------------------------------------------------------------------------------------
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def build_lock(data_dir: Path, timeout: float = DEFAULT_LOCK_TIMEOUT,
+               notify: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the data dir's build lock; wait up to ``timeout`` seconds for another build.
+
+    The lock is an ``flock`` on ``<data-dir>/.lock`` (released by the kernel if the holder dies);
+    the file itself stays, so that every build locks the same inode.
+    """
+    try:
+        fd = os.open(data_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise _cannot_write(data_dir, exc) from None
+    try:
+        _acquire(fd, data_dir, timeout, notify or _stderr)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _acquire(fd: int, data_dir: Path, timeout: float, notify: Callable[[str], None]) -> None:
+    import fcntl  # POSIX; only builds need it
+
+    deadline = time.monotonic() + max(timeout, 0.0)
+    waiting = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        except OSError as exc:  # e.g. ENOLCK on a file system without locks
+            raise KgError(f"cannot lock the store: {exc.strerror}", where=str(data_dir / LOCK),
+                          hint="use a --data-dir on a local file system") from None
+        if time.monotonic() >= deadline:
+            raise KgError(f"another build of this data dir is still running after {timeout:g} s",
+                          where=str(data_dir),
+                          hint="wait for it to finish, or pass a longer --lock-timeout")
+        if not waiting:
+            notify(f"waiting for another build of {data_dir}…")
+            waiting = True
+        time.sleep(min(0.05, max(deadline - time.monotonic(), 0.0)))
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write and sync one file: after a crash, a renamed build never holds an empty file."""
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _sync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, a symlink or a directory tree; quietly, as cleanup must not mask errors."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def file_entry(data: bytes) -> dict[str, Any]:
+    """What the manifest records of a data file: its size and SHA-256."""
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def save(data_dir: Path, *, ntriples: str, projection: dict[str, Any],
-         manifest: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
-    """Write a complete build and make it current; returns its directory and manifest."""
-    graph_json = dump_json(projection)
-    digest = hashlib.sha256((ntriples + graph_json).encode()).hexdigest()[:16]
-    manifest = {**manifest, "build": digest}
+         manifest: dict[str, Any], lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+         notify: Callable[[str], None] | None = None) -> tuple[Path, dict[str, Any]]:
+    """Write a complete build and make it current; returns its directory and manifest.
+
+    Under the data dir's lock: stale staging left by a killed build is removed, the build is
+    staged and renamed into place (or, when a build with the same digest exists, its files are
+    replaced one by one, each atomically, so that the manifest describes this build), ``CURRENT``
+    is switched, and older builds are pruned. On any failure the staging directory and a build
+    that ``CURRENT`` does not name are removed; the previous store is left as it was.
+    """
+    data = {GRAPH_NT: ntriples.encode("utf-8"),
+            GRAPH_JSON: dump_json(projection).encode("utf-8")}
+    digest = hashlib.sha256(data[GRAPH_NT] + data[GRAPH_JSON]).hexdigest()[:16]
+    manifest = {"triples": ntriples.count("\n"), **manifest, "build": digest,
+                "format": FORMAT_VERSION,
+                "files": {name: file_entry(data[name]) for name in _DATA_FILES}}
+    data[MANIFEST] = dump_json(manifest).encode("utf-8")
+    builds = data_dir / "builds"
     try:
-        builds = data_dir / "builds"
-        builds.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=builds))
-        staging.chmod(0o755)
-        (staging / GRAPH_NT).write_text(ntriples, encoding="utf-8")
-        (staging / GRAPH_JSON).write_text(graph_json, encoding="utf-8")
-        (staging / MANIFEST).write_text(dump_json(manifest), encoding="utf-8")
-        final = builds / digest
-        if final.exists():
-            shutil.rmtree(staging)
-        else:
-            os.replace(staging, final)
-        pointer = data_dir / ".CURRENT.tmp"
-        pointer.write_text(digest + "\n", encoding="utf-8")
-        os.replace(pointer, data_dir / "CURRENT")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with build_lock(data_dir, lock_timeout, notify):
+            builds.mkdir(exist_ok=True)
+            for stale in builds.glob(STAGING_PREFIX + "*"):
+                _remove(stale)  # left by a build that was killed; no build runs but ours
+            _remove(data_dir / POINTER_TMP)
+            final = _install(data_dir, builds, digest, data)
+            for old in builds.iterdir():
+                if old.name != digest:
+                    _remove(old)
     except OSError as exc:
-        raise KgError(f"cannot write the store: {exc.strerror}", where=str(data_dir),
-                      hint="choose a writable --data-dir or set KG_DATA_DIR") from None
-    for old in builds.iterdir():
-        if old.name != digest:
-            shutil.rmtree(old, ignore_errors=True)
+        raise _cannot_write(data_dir, exc) from None
     return final, manifest
 
 
-def current_build(data_dir: Path) -> Path:
-    """The live build directory, or a clear error telling to run ``kg build``."""
-    pointer = data_dir / "CURRENT"
+def _install(data_dir: Path, builds: Path, digest: str, data: dict[str, bytes]) -> Path:
+    """Stage, rename into place and point ``CURRENT`` at the build (the caller holds the lock)."""
+    final = builds / digest
+    pointer = data_dir / POINTER_TMP
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=builds))
+    created = False
     try:
-        digest = pointer.read_text(encoding="utf-8").strip()
-    except OSError:
+        staging.chmod(0o755)
+        for name in (GRAPH_NT, GRAPH_JSON, MANIFEST):
+            _write_file(staging / name, data[name])
+        if final.is_dir() and not final.is_symlink():
+            # Same graph as an existing build: replace its files (identical data, or repaired
+            # if damaged; the manifest of this build: source, inputs), each in one rename.
+            for name in (GRAPH_NT, GRAPH_JSON, MANIFEST):
+                os.replace(staging / name, final / name)
+        else:
+            _remove(final)
+            os.replace(staging, final)
+            created = True
+        _sync_dir(builds)
+        _write_file(pointer, (digest + "\n").encode("ascii"))
+        os.replace(pointer, data_dir / CURRENT)
+    except BaseException:
+        _remove(pointer)
+        if created:
+            _remove(final)  # CURRENT does not name it
+        raise
+    finally:
+        _remove(staging)
+    _sync_dir(data_dir)
+    return final
+
+
+# --------------------------------------------------------------------------------------------
+#  Reading
+# --------------------------------------------------------------------------------------------
+
+def _damaged(data_dir: Path, detail: str) -> StoreDamaged:
+    return StoreDamaged(f"the store at {data_dir} is damaged ({detail})", hint=_REBUILD)
+
+
+class _Vanished(Exception):
+    """A file of the build is gone: damage, or a newer build pruned it while we read."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _pointer(data_dir: Path) -> str:
+    """The build that ``CURRENT`` names, refused unless it is a plain build digest."""
+    try:
+        with open(data_dir / CURRENT, "rb") as fh:
+            raw = fh.read(200)
+    except FileNotFoundError:
         raise StoreMissing("no graph built yet", where=str(data_dir),
                            hint="run `kg build` first, or pass --data-dir") from None
-    build = data_dir / "builds" / digest
-    if not (build / GRAPH_JSON).is_file():
-        raise StoreMissing("the store is incomplete", where=str(build),
-                           hint="run `kg build` again") from None
-    return build
+    except OSError as exc:
+        raise _damaged(data_dir, f"{CURRENT}: {exc.strerror}") from None
+    try:
+        name = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        name = None
+    if not name or not _BUILD_NAME.fullmatch(name):
+        shown = raw.decode("utf-8", "replace").strip()[:40]
+        raise _damaged(data_dir, f"{CURRENT} names {shown!r}, not a build of this store")
+    return name
+
+
+def _manifest(data_dir: Path, build: Path) -> dict[str, Any]:
+    """The manifest of ``build``, checked: version, own name, and the size of every data file."""
+    if not build.is_dir() or build.is_symlink():
+        if build.is_symlink() or build.exists():
+            raise _damaged(data_dir, f"builds/{build.name} is not a build directory")
+        raise _Vanished(f"{CURRENT} names build {build.name}, which is missing")
+    try:
+        raw = (build / MANIFEST).read_bytes()
+    except FileNotFoundError:
+        raise _Vanished(f"{MANIFEST}: missing") from None
+    except OSError as exc:
+        raise _damaged(data_dir, f"{MANIFEST}: {exc.strerror}") from None
+    try:
+        manifest = json.loads(raw)
+    except ValueError:  # also UnicodeDecodeError
+        raise _damaged(data_dir, f"{MANIFEST}: not valid JSON") from None
+    if not isinstance(manifest, dict):
+        raise _damaged(data_dir, f"{MANIFEST}: not a manifest")
+    version = manifest.get("format", 1)
+    if version != FORMAT_VERSION:
+        raise StoreDamaged(f"the store at {data_dir} is from format version {version!r}, "
+                           f"this kg reads {FORMAT_VERSION}", hint=_REBUILD)
+    files = manifest.get("files")
+    if manifest.get("build") != build.name:
+        raise _damaged(data_dir, f"{MANIFEST}: describes build {manifest.get('build')!r}, "
+                                 f"not {build.name}")
+    if not isinstance(manifest.get("triples"), int) or not isinstance(files, dict):
+        raise _damaged(data_dir, f"{MANIFEST}: fields missing")
+    for name in _DATA_FILES:
+        entry = files.get(name)
+        if not (isinstance(entry, dict) and isinstance(entry.get("bytes"), int)
+                and isinstance(entry.get("sha256"), str)):
+            raise _damaged(data_dir, f"{MANIFEST}: no size and digest of {name}")
+        try:
+            st = os.stat(build / name)
+        except FileNotFoundError:
+            raise _Vanished(f"{name}: missing") from None
+        except OSError as exc:
+            raise _damaged(data_dir, f"{name}: {exc.strerror}") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise _damaged(data_dir, f"{name}: not a file")
+        if st.st_size != entry["bytes"]:
+            raise _damaged(data_dir, f"{name}: {st.st_size} bytes, "
+                                     f"the manifest says {entry['bytes']}")
+    return manifest
+
+
+def _open_current(data_dir: Path, read: Callable[[Path, dict[str, Any]], Any]) -> Any:
+    """``read(build, manifest)`` on the current build, checked.
+
+    Readers take no lock: if a file vanishes because a newer build replaced ``CURRENT`` and
+    pruned the build we were reading, start again from the new ``CURRENT``.
+    """
+    for _attempt in range(20):
+        name = _pointer(data_dir)
+        build = data_dir / "builds" / name
+        try:
+            return read(build, _manifest(data_dir, build))
+        except _Vanished as gone:
+            if _pointer(data_dir) == name:  # nobody replaced the build: it is damaged
+                raise _damaged(data_dir, gone.detail) from None
+    raise _damaged(data_dir, f"{CURRENT} keeps changing while it is read")
+
+
+def _verified(data_dir: Path, manifest: dict[str, Any], name: str, data: bytes) -> bytes:
+    entry = manifest["files"][name]
+    if len(data) != entry["bytes"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise _damaged(data_dir, f"{name}: content does not match its SHA-256 in the manifest")
+    return data
+
+
+def _read(data_dir: Path, build: Path, manifest: dict[str, Any], name: str) -> bytes:
+    try:
+        data = (build / name).read_bytes()
+    except FileNotFoundError:
+        raise _Vanished(f"{name}: missing") from None
+    except OSError as exc:
+        raise _damaged(data_dir, f"{name}: {exc.strerror}") from None
+    return _verified(data_dir, manifest, name, data)
+
+
+def current_build(data_dir: Path) -> Path:
+    """The live build directory (version and sizes checked), or one clear error line."""
+    return _open_current(data_dir, lambda build, manifest: build)
 
 
 def load_projection(data_dir: Path) -> dict[str, Any]:
-    """The property-graph view of the current build."""
-    with open(current_build(data_dir) / GRAPH_JSON, encoding="utf-8") as fh:
-        return json.load(fh)
+    """The property-graph view of the current build (its digest checked)."""
+
+    def read(build: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+        data = _read(data_dir, build, manifest, GRAPH_JSON)
+        try:
+            projection = json.loads(data)
+        except ValueError:
+            raise _damaged(data_dir, f"{GRAPH_JSON}: not valid JSON") from None
+        if not isinstance(projection, dict):
+            raise _damaged(data_dir, f"{GRAPH_JSON}: not a graph")
+        return projection
+
+    return _open_current(data_dir, read)
 
 
 def load_manifest(data_dir: Path) -> dict[str, Any]:
-    """The manifest (counts, inputs, versions) of the current build."""
-    with open(current_build(data_dir) / MANIFEST, encoding="utf-8") as fh:
-        return json.load(fh)
+    """The manifest (counts, inputs, versions, file digests) of the current build."""
+    return _open_current(data_dir, lambda build, manifest: manifest)
+
+
+#: Files whose digest this process has checked: (path, inode, size, mtime) → sha256.
+_CHECKED: dict[tuple[str, int, int, int], str] = {}
 
 
 def ntriples_path(data_dir: Path) -> Path:
-    """The canonical N-Triples file of the current build."""
-    return current_build(data_dir) / GRAPH_NT
+    """The canonical N-Triples file of the current build (its digest checked once a process)."""
+
+    def read(build: Path, manifest: dict[str, Any]) -> Path:
+        path = build / GRAPH_NT
+        expected = manifest["files"][GRAPH_NT]["sha256"]
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise _Vanished(f"{GRAPH_NT}: missing") from None
+        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+        if _CHECKED.get(key) != expected:
+            _read(data_dir, build, manifest, GRAPH_NT)
+            _CHECKED[key] = expected
+        return path
+
+    return _open_current(data_dir, read)

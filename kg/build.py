@@ -13,7 +13,8 @@ from kg.graph import build_rdf, canonical_ntriples
 from kg.loaders.corpus import load_corpus
 from kg.ontology import ONTOLOGY_DIR, load_ontology, ontology_files
 from kg.projection import project
-from kg.store import DEFAULT_LOCK_TIMEOUT, check_writable, save
+from kg.render import safe
+from kg.store import DEFAULT_LOCK_TIMEOUT, check_writable, save, to_stderr
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ def build(source: Path, data_dir: Path, *, validate: bool = True,
     """
     ontology = load_ontology(ONTOLOGY_DIR)
     corpus = load_corpus(source, ontology)
+    say = notify or to_stderr
+    for line in corpus.warnings:  # advice that does not stop the build (docs/annotations.md)
+        say(f"warning: {safe(line)}")
     check_writable(data_dir)
     graph = build_rdf(corpus, ontology)
     ntriples = canonical_ntriples(graph)

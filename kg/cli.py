@@ -44,7 +44,9 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except KgError as exc:
-            typer.echo(f"error: {exc.line()}", err=True)
+            from kg.render import safe
+
+            typer.echo(f"error: {safe(exc.line())}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
@@ -58,7 +60,9 @@ def friendly(func: F) -> F:
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - last line of defence for the user
-            typer.echo(f"error: unexpected {type(exc).__name__}: {exc} "
+            from kg.render import safe
+
+            typer.echo(f"error: unexpected {type(exc).__name__}: {safe(str(exc))} "
                        "(please report this with the command you ran)", err=True)
             raise typer.Exit(70) from None
 
@@ -85,12 +89,16 @@ def build(
     data_dir: DataDirOption = None,
     validate: Annotated[bool, typer.Option(help="Check the graph against the SHACL shapes.")]
     = True,
+    lock_timeout: Annotated[float, typer.Option(
+        help="Seconds to wait for another build of the same data dir to finish writing.",
+        min=0)] = 60.0,
 ) -> None:
     """Build, validate and persist the graph from SOURCE (atomically)."""
     from kg.build import build as run_build
 
     target = _data_dir(data_dir)
-    result = run_build(source, target, validate=validate)
+    result = run_build(source, target, validate=validate, lock_timeout=lock_timeout,
+                       notify=lambda line: typer.echo(line, err=True))
     typer.echo(f"built {result.manifest['triples']} triples from {source} into {target} "
                f"(build {result.manifest['build']})", err=True)
 
@@ -145,12 +153,19 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="ttl | nt | jsonld (and the formats "
                                      "listed by `kg export --list`).")] = "ttl",
     out: Annotated[Optional[Path], typer.Option(help="Output file or directory "
-                                                "(default: stdout for file formats).")] = None,
+                                                "(default or `-`: stdout for file formats); "
+                                                "never a symbolic link or special file.")]
+    = None,
+    parents: Annotated[bool, typer.Option(
+        "--parents", help="Create the missing parent directories of --out.")] = False,
+    follow_symlinks: Annotated[bool, typer.Option(
+        "--follow-symlinks", help="If --out is a symbolic link, write to its target.")] = False,
     list_formats: Annotated[bool, typer.Option("--list", help="List the formats.")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Export the stored graph (RDF, and the exchange formats registered in kg.exporters)."""
     from kg.exporters import DIRECTORY_FORMATS, FORMATS, exporter
+    from kg.fileio import check_output, is_stdout, write_output
 
     if list_formats:
         for name in FORMATS:
@@ -158,19 +173,21 @@ def export(
         return
     if fmt not in FORMATS:
         raise KgError(f"unknown export format {fmt!r}", hint="use one of: " + ", ".join(FORMATS))
-    if fmt in DIRECTORY_FORMATS and out is None:
-        raise KgError(f"format {fmt} writes a directory", hint="pass --out DIR")
-    data = exporter(fmt)(_data_dir(data_dir), out)
-    if data is None:
+    if fmt in DIRECTORY_FORMATS:
+        if is_stdout(out):
+            raise KgError(f"format {fmt} writes a directory", hint="pass --out DIR")
+        check_output(out, directory=True, parents=parents, follow_symlinks=follow_symlinks)
+        exporter(fmt)(_data_dir(data_dir), out, parents=parents,  # type: ignore[call-arg]
+                      follow_symlinks=follow_symlinks)
         typer.echo(f"wrote {fmt} into {out}", err=True)
         return
-    if out is None:
-        sys.stdout.buffer.write(data)
-        return
-    from kg.fileio import write_atomic
-
-    write_atomic(out, data)
-    typer.echo(f"wrote {len(data)} bytes to {out}", err=True)
+    if not is_stdout(out):  # refuse a bad --out before the work
+        check_output(out, parents=parents, follow_symlinks=follow_symlinks)
+    data = exporter(fmt)(_data_dir(data_dir), None)
+    assert data is not None
+    written = write_output(out, data, parents=parents, follow_symlinks=follow_symlinks)
+    if written is not None:
+        typer.echo(f"wrote {len(data)} bytes to {written}", err=True)
 
 
 class OutputFormat(str, Enum):
@@ -219,7 +236,9 @@ def _resolve(view: Any, query: str, classes: tuple[str, ...] = ()) -> dict[str, 
     try:
         match = resolve_match(view, query, classes=classes)
     except (Ambiguous, NotFound) as exc:
-        typer.echo(f"error: {exc.line()}", err=True)
+        from kg.render import safe
+
+        typer.echo(f"error: {safe(exc.line())}", err=True)
         for cand in exc.candidates:
             typer.echo(f"  {cand.describe()}", err=True)
         raise typer.Exit(exc.exit_code) from None

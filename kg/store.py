@@ -80,7 +80,8 @@ def check_writable(data_dir: Path) -> None:
 #  Writing
 # --------------------------------------------------------------------------------------------
 
-def _stderr(line: str) -> None:
+def to_stderr(line: str) -> None:
+    """Print a notice line on stderr (the default ``notify``)."""
     print(line, file=sys.stderr, flush=True)
 
 
@@ -97,7 +98,7 @@ def build_lock(data_dir: Path, timeout: float = DEFAULT_LOCK_TIMEOUT,
     except OSError as exc:
         raise _cannot_write(data_dir, exc) from None
     try:
-        _acquire(fd, data_dir, timeout, notify or _stderr)
+        _acquire(fd, data_dir, timeout, notify or to_stderr)
         yield
     finally:
         os.close(fd)  # releases the lock

@@ -262,9 +262,6 @@ def test_quotes_outside_the_guideline_give_one_warning_and_build(
     assert "8–80 characters" in warnings[0] and "\n" not in warnings[0]
 
 
-@pytest.mark.xfail(strict=True, reason="needs kg/build.py to pass corpus.warnings to notify "
-                                       "(see the report of issue 9 rows 9/25); drop this mark "
-                                       "once it does")
 def test_build_prints_quote_warnings_on_stderr(source_copy: Path, tmp_path: Path,
                                                runner: CliRunner) -> None:
     edit(source_copy, BARRIERS, '    quote: "信息维度：数据质量与安全的双重困境"\n    section: "5.1"\n',

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -198,6 +198,7 @@ def test_damaged_inputs_fail_cleanly(target: str, yaml_change: Callable[[str], b
         finally:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, previous)
+        event(f"{target.split('/')[0]}: exit {result.exit_code}")
         assert result.exit_code in (0, 1, 2), (result.exit_code, result.stderr, result.exception)
         assert "Traceback" not in result.stderr and "error: unexpected" not in result.stderr, \
             result.stderr

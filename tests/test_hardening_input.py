@@ -556,3 +556,13 @@ def test_decode_document_names_the_encoding_problem(data: bytes, message: str) -
 def test_mostly_cjk_utf8_with_digits_is_not_taken_for_utf16() -> None:
     assert decode_document(TEXT_000.encode(), where="p.txt") == TEXT_000
     assert DocumentText("000", TEXT_000).sections
+
+
+def test_a_single_language_string_is_one_language(source_copy: Path, tmp_path: Path) -> None:
+    from kg.loaders.corpus import read_documents
+
+    meta = source_copy / "documents" / "metadata.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("language: [zh, en]", "language: zh", 1),
+                    encoding="utf-8")
+    languages = {doc.id: doc.language for doc in read_documents(source_copy)}
+    assert ("zh",) in languages.values()

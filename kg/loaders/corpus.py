@@ -181,7 +181,13 @@ def read_documents(source: Path) -> list[Document]:
             raise KgError(f"document '{doc_id}': unknown field '{unknown[0]}'", where=at,
                           hint="known fields: " + ", ".join(sorted(_ENTRY_FIELDS - {LINE_KEY})))
         bibliography = read_bibliography(entry, where=f"{at}: document '{doc_id}'")
-        language = tuple(str(x) for x in entry.get("language") or ())
+        languages = entry.get("language") or ()
+        if isinstance(languages, str):  # `language: zh` means one language, not "z" and "h"
+            languages = [languages]
+        if not isinstance(languages, list):
+            raise KgError(f"document '{doc_id}': language must be a list of codes such as "
+                          f"[zh, en], not {languages!r}", where=at)
+        language = tuple(str(x) for x in languages)
         doc = read_document(document_path(source, file, where=f"{at}: document '{doc_id}'"),
                             doc_id=doc_id, title=title,
                             language=language, source=str(entry.get("source", file)))

@@ -112,10 +112,9 @@ def stats(
 ) -> None:
     """Counts per class and per relation, overall and per document."""
     from kg.stats import compute_stats
-    from kg.store import load_manifest, load_projection
+    from kg.store import load_build
 
-    target = _data_dir(data_dir)
-    result = compute_stats(load_projection(target), load_manifest(target))
+    result = compute_stats(*load_build(_data_dir(data_dir)))
     if fmt is StatsFormat.json:
         _print_json(result)
         return

@@ -355,10 +355,11 @@ def current_build(data_dir: Path) -> Path:
     return _open_current(data_dir, lambda build, manifest: build)
 
 
-def load_projection(data_dir: Path) -> dict[str, Any]:
-    """The property-graph view of the current build (its digest checked)."""
+def load_build(data_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The projection and the manifest of the current build, read from the same build (its
+    digest checked), so a build landing meanwhile cannot pair one's nodes with another's counts."""
 
-    def read(build: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    def read(build: Path, manifest: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         data = _read(data_dir, build, manifest, GRAPH_JSON)
         try:
             projection = json.loads(data)
@@ -366,9 +367,14 @@ def load_projection(data_dir: Path) -> dict[str, Any]:
             raise _damaged(data_dir, f"{GRAPH_JSON}: not valid JSON") from None
         if not isinstance(projection, dict):
             raise _damaged(data_dir, f"{GRAPH_JSON}: not a graph")
-        return projection
+        return projection, manifest
 
     return _open_current(data_dir, read)
+
+
+def load_projection(data_dir: Path) -> dict[str, Any]:
+    """The property-graph view of the current build (its digest checked)."""
+    return load_build(data_dir)[0]
 
 
 def load_manifest(data_dir: Path) -> dict[str, Any]:

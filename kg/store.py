@@ -372,6 +372,13 @@ def load_build(data_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return _open_current(data_dir, read)
 
 
+def read_ntriples(data_dir: Path) -> bytes:
+    """The canonical N-Triples of the current build, read whole and checked (no path to race
+    with a build that prunes it)."""
+    return _open_current(data_dir, lambda build, manifest: _read(data_dir, build, manifest,
+                                                                   GRAPH_NT))
+
+
 def load_projection(data_dir: Path) -> dict[str, Any]:
     """The property-graph view of the current build (its digest checked)."""
     return load_build(data_dir)[0]

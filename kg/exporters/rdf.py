@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from kg.graph import PREFIXES
-from kg.store import ntriples_path
+from kg.store import read_ntriples
 
 
 def export_turtle(data_dir: Path, out: Path | None = None) -> bytes:
@@ -26,16 +26,15 @@ def export_jsonld(data_dir: Path, out: Path | None = None) -> bytes:
 
 def export_rdf(data_dir: Path, fmt: str) -> bytes:
     """The current build serialised as ``fmt``; the same store always gives the same bytes."""
-    source = ntriples_path(data_dir)
+    data = read_ntriples(data_dir)
     if fmt == "nt":
-        return source.read_bytes()
+        return data
     from rdflib import Graph
 
     graph = Graph()
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
-    with open(source, encoding="utf-8") as fh:
-        graph.parse(data=fh.read(), format="nt")
+    graph.parse(data=data.decode("utf-8"), format="nt")
     if fmt == "ttl":
         return graph.serialize(format="turtle", encoding="utf-8")
     if fmt == "jsonld":

@@ -111,6 +111,8 @@ def build_rdf(corpus: Corpus, ontology: Ontology) -> "Graph":
             add((e, derived, node(passage.id)))
         for name, value in sorted(entity.properties.items()):
             add((e, *_property(name, value, ontology)))
+        if entity.status:  # "draft": proposed by `kg ingest`, not reviewed yet
+            add((e, ikg("status"), Literal(entity.status)))
     for relation in corpus.relations:
         s, o = node(relation.subject), node(relation.object)
         p = URIRef(ontology.relations[relation.predicate].iri)
@@ -124,6 +126,8 @@ def build_rdf(corpus: Corpus, ontology: Ontology) -> "Graph":
         add((r, ikg("extractedBy"), Literal(relation.origin)))
         for passage in relation.evidence:
             add((r, derived, node(passage.id)))
+        if relation.status:
+            add((r, ikg("status"), Literal(relation.status)))
     return graph
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 PropertyValue = Union[str, int, float]
+#: The status of a proposed item that no one has reviewed yet (absent status = reviewed).
+DRAFT = "draft"
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,15 @@ class Entity:
     definition: dict[str, str] = field(default_factory=dict)
     properties: dict[str, PropertyValue] = field(default_factory=dict)
     origin: str = "annotation"
+    #: ``"draft"`` for a proposed, not yet reviewed item (``status: draft``); None: reviewed.
+    status: str | None = None
+    #: Provenance of a proposed item (kept after review): how sure the proposer was, and why.
+    confidence: float | None = None
+    rule: str | None = None
+
+    @property
+    def draft(self) -> bool:
+        return self.status == DRAFT
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,14 @@ class Relation:
     modality: str
     evidence: tuple[Passage, ...]
     origin: str = "annotation"
+    #: ``"draft"`` for a proposed, not yet reviewed relation; None: reviewed.
+    status: str | None = None
+    confidence: float | None = None
+    rule: str | None = None
+
+    @property
+    def draft(self) -> bool:
+        return self.status == DRAFT
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.model import Corpus, Passage
+from kg.model import Corpus, Entity, Passage, Relation
 from kg.ontology import Ontology
 
 
@@ -15,6 +15,14 @@ def evidence_json(passage: Passage) -> dict[str, Any]:
     """One evidence item: document, section, character offsets and the exact text there."""
     return {"document": passage.document, "section": passage.section, "start": passage.start,
             "end": passage.end, "quote": passage.text}
+
+
+def review_fields(item: Entity | Relation) -> dict[str, Any]:
+    """``status`` (only ``"draft"``), ``confidence`` and ``rule`` where the item has them:
+    reviewed curated items get no key, so a graph without proposals projects as before."""
+    return {key: value for key, value in (("status", item.status),
+                                          ("confidence", item.confidence), ("rule", item.rule))
+            if value is not None}
 
 
 def project(corpus: Corpus, ontology: Ontology) -> dict[str, Any]:
@@ -31,7 +39,7 @@ def project(corpus: Corpus, ontology: Ontology) -> dict[str, Any]:
             "alt_labels": {k: list(v) for k, v in entity.alt_labels.items()},
             "definition": dict(entity.definition), "document": entity.document,
             "origin": entity.origin, "properties": dict(sorted(entity.properties.items())),
-            "evidence": [evidence_json(p) for p in entity.evidence]})
+            "evidence": [evidence_json(p) for p in entity.evidence], **review_fields(entity)})
     edges: list[dict[str, Any]] = []
     for relation in corpus.relations:
         info = ontology.relations[relation.predicate]
@@ -39,7 +47,8 @@ def project(corpus: Corpus, ontology: Ontology) -> dict[str, Any]:
             "source": relation.subject, "target": relation.object,
             "relation": relation.predicate, "type": info.neo4j_type,
             "modality": relation.modality, "origin": relation.origin,
-            "evidence": [evidence_json(p) for p in relation.evidence]})
+            "evidence": [evidence_json(p) for p in relation.evidence],
+            **review_fields(relation)})
     nodes.sort(key=lambda n: n["id"])
     edges.sort(key=lambda e: (e["source"], e["relation"], e["target"]))
     return {

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
 #: The focus node of the whole-graph SPARQL constraints in shapes.ttl.
 ONTOLOGY_IRI = "https://w3id.org/innovation-kg/ontology"
+#: A node shape's severity for results on draft focus nodes (see the header of shapes.ttl).
+DRAFT_SEVERITY = "https://w3id.org/innovation-kg/shapes#draftSeverity"
+STATUS = "https://w3id.org/innovation-kg/ontology#status"
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,18 @@ def validate_graph(graph: "Graph", ontology_dir: Path = ONTOLOGY_DIR, *,
         v = report.value(result, p)
         return "" if v is None else str(v)
 
+    drafts = {str(s) for s, o in data.subject_objects(URIRef(STATUS)) if str(o) == "draft"}
+
+    def lenient(source: object, focus_node: object) -> str | None:
+        """The draft severity of the node shape behind a result on a draft focus node."""
+        if str(focus_node) not in drafts or source is None:
+            return None
+        for shape in (source, *shapes.subjects(SH.property, source)):
+            severity = shapes.value(shape, URIRef(DRAFT_SEVERITY))
+            if severity is not None:
+                return str(severity).rsplit("#", 1)[-1]
+        return None
+
     findings = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         source = report.value(result, SH.sourceShape)
@@ -70,12 +85,17 @@ def validate_graph(graph: "Graph", ontology_dir: Path = ONTOLOGY_DIR, *,
         focus = value(result, SH.focusNode)
         if focus == ONTOLOGY_IRI:  # a whole-graph constraint: the offending node is sh:value
             focus = value(result, SH.value) or focus
+        severity = value(result, SH.resultSeverity).rsplit("#", 1)[-1]
+        if severity == "Violation":
+            severity = lenient(source, report.value(result, SH.focusNode)) or severity
         findings.append(Finding(
-            severity=value(result, SH.resultSeverity).rsplit("#", 1)[-1], focus=focus,
+            severity=severity, focus=focus,
             path=value(result, SH.resultPath), message=value(result, SH.resultMessage),
             shape=str(holder if isinstance(source, BNode) and holder is not None else source or ""),
             value=value(result, SH.value)))
-    findings.sort(key=lambda f: (f.focus, f.path, f.message))
+    findings.sort(key=lambda f: (f.severity != "Violation", f.focus, f.path, f.message))
+    if not conforms and all(f.severity != "Violation" for f in findings):
+        conforms = True  # only drafts' warnings are left
     return ValidationReport(bool(conforms), findings, str(text))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from kg.documents import QUOTE_HARD_LIMIT, DocumentText
 from kg.errors import KgError
 from kg.loaders.yaml_source import LINE_KEY, read_yaml, where
-from kg.model import Entity, Passage, Relation
+from kg.model import DRAFT, Entity, Passage, Relation
 from kg.ontology import ACTORS, GENERATED_CLASSES, MODALITIES, XSD, Ontology
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)+$")
@@ -19,10 +19,17 @@ _YEAR_MONTH = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 #: The quote-length guideline of docs/annotations.md (characters other than whitespace).
 QUOTE_GUIDELINE = (8, 80)
+#: Keys of a proposed item (``kg ingest`` writes them; ``kg review`` drops ``status``).
+PROVENANCE_KEYS = {"status", "confidence", "rule"}
 _ENTITY_KEYS = {"id", "type", "label", "alt_labels", "definition", "quote", "section", "evidence",
-                "properties", "document", LINE_KEY}
+                "properties", "document", LINE_KEY, *PROVENANCE_KEYS}
 _RELATION_KEYS = {"subject", "predicate", "object", "modality", "quote", "section", "evidence",
-                  LINE_KEY}
+                  LINE_KEY, *PROVENANCE_KEYS}
+#: Top-level keys of an annotation file; ``rejected`` lists the keys of items a reviewer
+#: rejected (kept for ``kg ingest``, ignored by the build).
+_TOP_KEYS = ("document", "entities", "relations", "rejected")
+#: The suffix of a file of proposed items (``annotations/<document-id>.draft.yaml``).
+DRAFT_SUFFIX = ".draft.yaml"
 _STAGE_KINDS = ("input", "transformation", "output")
 _SIZES = ("small", "medium", "large")
 
@@ -38,10 +45,10 @@ class AnnotationFile:
         if not isinstance(data, dict):
             raise KgError("expected a mapping with 'document', 'entities' and 'relations'",
                           where=str(path), hint="see docs/annotations.md")
-        unknown = sorted(set(data) - {"document", "entities", "relations", LINE_KEY})
+        unknown = sorted(set(data) - {*_TOP_KEYS, LINE_KEY})
         if unknown:
             raise KgError(f"unknown top-level key '{unknown[0]}'", where=str(path),
-                          hint="allowed: document, entities, relations")
+                          hint="allowed: " + ", ".join(_TOP_KEYS))
         #: Advice that does not stop the build (one line each, ``where: what (hint)``).
         self.warnings: list[str] = []
         self.document = str(data.get("document", ""))
@@ -50,6 +57,43 @@ class AnnotationFile:
                           hint=f"use one of {', '.join(sorted(texts))} (documents/metadata.yaml)")
         self.raw_entities = self._list(data, "entities")
         self.raw_relations = self._list(data, "relations")
+        #: Keys of rejected items (an entity id, or "subject predicate object").
+        self.rejected = self._rejected(data)
+
+    def _rejected(self, data: dict[str, Any]) -> tuple[str, ...]:
+        items = data.get("rejected")
+        if items is None:
+            return ()
+        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip()
+                                                  for i in items):
+            raise KgError("'rejected' must be a list of item keys (texts)",
+                          where=where(self.path, data),
+                          hint="an entity id, or \"subject predicate object\" for a relation")
+        return tuple(" ".join(i.split()) for i in items)
+
+    def _provenance(self, raw: dict[str, Any], at: str) -> dict[str, Any]:
+        """``status``, ``confidence`` and ``rule`` of a proposed item, checked."""
+        status = raw.get("status")
+        if "status" in raw and status != DRAFT:
+            raise KgError(f"status {_short(str(status))!r} is not allowed", where=at,
+                          hint="write status: draft, or remove the key once the item is "
+                               "reviewed")
+        confidence = raw.get("confidence")
+        if "confidence" in raw:
+            number = confidence if isinstance(confidence, (int, float)) and not isinstance(
+                confidence, bool) else None
+            if number is None or not math.isfinite(float(number)) or not 0 <= number <= 1:
+                raise KgError(f"confidence {_short(str(confidence))!r} is not a number from 0 "
+                              "to 1", where=at, hint="write e.g. confidence: 0.7")
+            confidence = float(number)
+        rule = raw.get("rule")
+        if "rule" in raw:
+            if not isinstance(rule, str) or not rule.strip():
+                raise KgError("rule must be a non-empty text", where=at,
+                              hint="say which rule or signal proposed the item, or remove "
+                                   "the key")
+            rule = " ".join(rule.split())
+        return {"status": status, "confidence": confidence, "rule": rule}
 
     def _list(self, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
         items = data.get(key) or []
@@ -75,10 +119,17 @@ class AnnotationFile:
         if cls not in self.ontology.classes or cls in GENERATED_CLASSES:
             known = ", ".join(sorted(set(self.ontology.classes) - GENERATED_CLASSES))
             raise KgError(f"unknown class {cls!r}", where=at, hint=f"use one of: {known}")
+        provenance = self._provenance(raw, at)
         label = self._lang_map(raw.get("label"), at, "label", required=True)
-        if "en" not in label or "zh" not in label:
+        if provenance["status"] == DRAFT:  # a proposal may have only the paper's language
+            if "en" not in label and "zh" not in label:
+                raise KgError("label needs zh or en", where=at,
+                              hint="write label: {zh: ..., en: ...}")
+        elif "en" not in label or "zh" not in label:
             raise KgError("label needs both zh and en", where=at,
-                          hint="write label: {zh: ..., en: ...}")
+                          hint="write label: {zh: ..., en: ...}" + (
+                              "; a draft item (status: draft) may have one of them"
+                              if "status" not in raw and PROVENANCE_KEYS & set(raw) else ""))
         alt = self._alt_labels(raw.get("alt_labels"), at)
         document = str(raw.get("document", self.document))
         if document not in self.texts:
@@ -88,7 +139,7 @@ class AnnotationFile:
             id=entity_id, type=cls, label=label, document=document, evidence=evidence,
             alt_labels=alt,
             definition=self._lang_map(raw.get("definition"), at, "definition"),
-            properties=self._properties(raw.get("properties"), cls, at))
+            properties=self._properties(raw.get("properties"), cls, at), **provenance)
 
     @staticmethod
     def _alt_labels(value: Any, at: str) -> dict[str, tuple[str, ...]]:
@@ -132,6 +183,9 @@ class AnnotationFile:
         out: dict[str, Any] = {}
         for name, item in sorted((k, v) for k, v in value.items() if k != LINE_KEY):
             info = self.ontology.properties.get(name)
+            if name == "status":
+                raise KgError("'status' is a key of the entity, not one of its properties",
+                              where=at, hint="write status: draft next to id and type")
             if name == "actor":
                 if cls != "Strategy" or item not in ACTORS:
                     raise KgError(f"actor {item!r} is not allowed here", where=at,
@@ -181,6 +235,7 @@ class AnnotationFile:
         self._check_keys(raw, _RELATION_KEYS, at, "relation")
         subject, predicate, obj = (str(raw.get(k, "")) for k in ("subject", "predicate", "object"))
         at = f"{at}: relation {subject} {predicate} {obj}"
+        provenance = self._provenance(raw, at)
         if predicate not in self.ontology.relations or predicate == "cites":
             known = ", ".join(sorted(set(self.ontology.relations) - {"cites"}))
             raise KgError(f"unknown relation {predicate!r}", where=at, hint=f"use one of: {known}")
@@ -206,7 +261,7 @@ class AnnotationFile:
         if predicate == "closeMatch" and len({p.document for p in evidence}) < 2:
             raise KgError("closeMatch needs quotes from both documents", where=at,
                           hint="give an evidence list with a quote from each document")
-        return Relation(subject, predicate, obj, modality, evidence)
+        return Relation(subject, predicate, obj, modality, evidence, **provenance)
 
     # -- evidence ----------------------------------------------------------------------------
 

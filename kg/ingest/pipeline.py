@@ -413,7 +413,25 @@ def ingest_one(path: Path, *, source: Path, doc_id: Optional[str], dry_run: bool
         metadata_text = metadata.with_entry(entry)
         result.metadata_added = True
 
-    verified = verify(target, body, merged, text, texts, context, ontology)
+    verified = None
+    for _ in range(len(merged.entities) + len(merged.relations) + 1):
+        try:
+            verified = verify(target, body, merged, text, texts, context, ontology)
+            break
+        except _BadItem as bad:
+            item = bad.item
+            if not drafts.is_draft(item):  # a reviewed item: the researcher must fix it
+                raise bad.error from None
+            key = drafts.item_key(item)
+            result.skipped.append(f"{key}: {bad.error.what}")
+            if "id" in item:
+                merged.entities.remove(item)
+                merged.relations = [r for r in merged.relations if not drafts.is_draft(r)
+                                    or key not in (r.get("subject"), r.get("object"))]
+            else:
+                merged.relations.remove(item)
+            body = drafts.render(merged, source=str(path.resolve()))
+    assert verified is not None
     result.entities, result.relations, result.alignments = _report(merged, verified, alignments)
     if dry_run:
         return result
@@ -448,14 +466,42 @@ def verify(target: Path, body: bytes, merged: drafts.Draft, text: DocumentText, 
                 homes[entity.id] = entity.document
             relations = annotation.relations(types, homes)
         except KgError as exc:
-            raise KgError(f"the draft does not load: {exc.what}",
-                          where=exc.where.replace(tmp, str(target)), hint=exc.hint) from None
+            error = KgError(f"the draft does not load: {exc.what}",
+                            where=exc.where.replace(tmp, str(target)), hint=exc.hint)
+            item = _item_at(Path(tmp), exc.where, merged)
+            if item is None:
+                raise error from None
+            raise _BadItem(item, error) from None
     finally:
         os.unlink(tmp)
     located: dict[str, Any] = {e.id: e.evidence for e in entities}
     for relation in relations:
         located[" ".join(relation.key)] = relation.evidence
     return located
+
+
+class _BadItem(Exception):
+    """One item of the draft that the loader refuses."""
+
+    def __init__(self, item: dict[str, Any], error: KgError) -> None:
+        super().__init__(error.line())
+        self.item, self.error = item, error
+
+
+def _item_at(path: Path, where: str, merged: drafts.Draft) -> Optional[dict[str, Any]]:
+    """The draft item whose mapping starts on the line a loader error names."""
+    from kg.loaders.yaml_source import LINE_KEY, read_yaml
+
+    m = re.match(re.escape(str(path)) + r":(\d+)", where)
+    if not m:
+        return None
+    line = int(m.group(1))
+    data = read_yaml(path)
+    for key, items in (("entities", merged.entities), ("relations", merged.relations)):
+        for raw, item in zip(data.get(key) or [], items):
+            if raw.get(LINE_KEY) == line:
+                return item
+    return None
 
 
 def _report(merged: drafts.Draft, located: dict[str, Any], alignments: list[Any]

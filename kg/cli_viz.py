@@ -35,6 +35,9 @@ def viz(
     follow_symlinks: Annotated[bool, typer.Option(
         "--follow-symlinks", help="If --out is a symbolic link, write to its target.")] = False,
     data_dir: DataDirOption = None,
+    reviewed_only: Annotated[bool, typer.Option(
+        "--reviewed-only", help="Leave out draft items (proposed by `kg ingest`, not reviewed).")]
+    = False,
 ) -> None:
     """Write a self-contained interactive HTML view of the graph (opens offline)."""
     from kg.fileio import check_output, is_stdout, write_output
@@ -43,7 +46,10 @@ def viz(
 
     if not is_stdout(out):  # refuse a bad --out before the work
         check_output(out, parents=parents, follow_symlinks=follow_symlinks)
-    view = GraphView.from_store(_data_dir(data_dir))
+    from kg.store import reviewed_only as without_drafts
+
+    target = _data_dir(data_dir)
+    view = GraphView.from_store(without_drafts(target) if reviewed_only else target)
     focus_id = _resolve(view, focus)["id"] if focus is not None else None
     html, selection = make_page(view, focus=focus_id, depth=depth, types=types,
                                 document=document, lang=lang.value)

@@ -16,15 +16,22 @@ TABLE1_INDICATORS = ("yearsOnPlatform", "platformTransactionRatio", "innovationI
                      "feedbackResponseRate")
 
 
+def draft_mark(item: dict[str, Any]) -> dict[str, Any]:
+    """``{"status": "draft"}`` for a draft node or edge (proposed, not reviewed), else ``{}``."""
+    return {"status": "draft"} if item.get("status") == "draft" else {}
+
+
 def ref(node: dict[str, Any]) -> dict[str, Any]:
-    """The short form of a node inside a query result."""
+    """The short form of a node inside a query result (``status`` only on a draft)."""
     return {"id": node["id"], "class": node["class"], "label": dict(node["label"]),
-            "document": node["document"]}
+            "document": node["document"], **draft_mark(node)}
 
 
 def edge_info(hop: Hop) -> dict[str, Any]:
-    """How an edge is backed: its modality and its evidence passages."""
-    return {"modality": hop.edge["modality"], "evidence": hop.edge["evidence"]}
+    """How an edge is backed: its modality and its evidence passages (``status: draft`` when
+    the edge is a draft; an item that joins a node and an edge is a draft if either is)."""
+    return {"modality": hop.edge["modality"], "evidence": hop.edge["evidence"],
+            **draft_mark(hop.edge)}
 
 
 def dimension_of(view: GraphView, node_id: str) -> dict[str, Any] | None:
@@ -189,5 +196,6 @@ def _explain(view: GraphView, route: list[str]) -> list[dict[str, Any]]:
                 edge = data["data"]
                 hops.append({"source": ref(view.node(u)), "relation": key,
                              "target": ref(view.node(v)), "direction": direction,
-                             "modality": edge["modality"], "evidence": edge["evidence"]})
+                             "modality": edge["modality"], "evidence": edge["evidence"],
+                             **draft_mark(edge)})
     return hops

@@ -148,13 +148,15 @@ def evidence_line(item: dict[str, Any]) -> str:
 
 
 def provenance(item: dict[str, Any], root_document: str | None = None) -> list[str]:
-    """Whose claim an item is: ``paper 003`` when not the root's paper, ``aligned`` when it
-    rests on an annotators' cross-paper alignment.
+    """Whose claim an item is: ``draft`` when it is not reviewed yet, ``paper 003`` when not the
+    root's paper, ``aligned`` when it rests on an annotators' cross-paper alignment.
 
     >>> provenance({"document": "003", "aligned": True}, "000")
     ['paper 003', 'aligned']
     """
     out = []
+    if item.get("status") == "draft":  # proposed by `kg ingest`, not reviewed yet
+        out.append("draft")
     if item.get("document") and item.get("document") != root_document:
         out.append(f"paper {item['document']}")
     if item.get("aligned"):
@@ -167,7 +169,8 @@ def search_snippet(hit: dict[str, Any]) -> str:
     passage = hit.get("passage")
     where = f"{passage['document']} §{passage['section']} [{passage['start']}–{passage['end']}] " \
         if passage else ""
-    return one_line(where + flat(hit.get("snippet", "")))
+    draft = "[draft] " if hit.get("status") == "draft" else ""
+    return one_line(draft + where + flat(hit.get("snippet", "")))
 
 
 def path_hop(hop: dict[str, Any], lang: str) -> str:
@@ -182,6 +185,11 @@ def path_hop(hop: dict[str, Any], lang: str) -> str:
         text = (f"{label(source, lang)} [{source['id']}] -{hop['relation']}-> "
                 f"{label(target, lang)} [{target['id']}]")
         note = hop["modality"]
+    drafts = [end["id"] for end in (source, target) if end.get("status") == "draft"]
+    if hop.get("status") == "draft":
+        note += ", draft"
+    elif drafts:
+        note += ", draft: " + " ".join(drafts)
     paper = {source.get("document"), target.get("document")} - {None}
     papers = f", paper {'/'.join(sorted(paper))}" if paper else ""
     return one_line(f"{text} ({note}{papers})")
@@ -194,8 +202,9 @@ def details(item: dict[str, Any], root_document: str | None = None, *,
     out = provenance(item, root_document)
     match = item.get("via_match")
     if match and with_match:
+        draft = ", draft" if match.get("status") == "draft" else ""
         out.append(f"via_match: {match['id']} (closeMatch, paper {match['document']}, "
-                   f"{match['modality']})")
+                   f"{match['modality']}{draft})")
     for key in DETAIL_KEYS:
         value = item.get(key)
         if value in (None, "", []):
@@ -219,6 +228,8 @@ def _root_line(root_key: str, root: dict[str, Any], lang: str) -> str:
     if root.get("dimension"):
         extra.append(f"dimension: {label(root['dimension'], lang)}")
     extra.append(f"paper {root.get('document')}")
+    if root.get("status") == "draft":
+        extra.append("draft")
     return safe(f"{root.get('class', root_key)} {label(root, lang)} [{root['id']}] "
                 f"({', '.join(extra)})")
 
@@ -268,7 +279,8 @@ def count_line(items: list[dict[str, Any]]) -> str:
 
 def _match_line(match: dict[str, Any], lang: str) -> str:
     return one_line(f"via alignment: closeMatch {match.get('class', '')} {label(match, lang)} "
-                    f"[{match['id']}] (paper {match['document']}, {match['modality']})")
+                    f"[{match['id']}] (paper {match['document']}, {match['modality']}"
+                    f"{', draft' if match.get('status') == 'draft' else ''})")
 
 
 def _tree_item(branch: Any, item: dict[str, Any], lang: str, root_document: str | None) -> None:
@@ -448,7 +460,8 @@ _LIST_HIDDEN = {"measures", "keyContent", "title"}
 
 def list_details(row: dict[str, Any]) -> str:
     """A one-line summary of a listed entity: short properties, dimension, issuers."""
-    parts = [f"{k}={v}" for k, v in row.get("properties", {}).items() if k not in _LIST_HIDDEN]
+    parts = ["draft"] if row.get("status") == "draft" else []
+    parts += [f"{k}={v}" for k, v in row.get("properties", {}).items() if k not in _LIST_HIDDEN]
     if row.get("dimension"):
         parts.append(f"dimension={row['dimension']['id'].removeprefix('dimension/')}")
     parts += [f"issued_by={org['id']}" for org in row.get("issued_by", [])]

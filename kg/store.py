@@ -410,3 +410,83 @@ def ntriples_path(data_dir: Path) -> Path:
         return path
 
     return _open_current(data_dir, read)
+
+
+# --------------------------------------------------------------------------------------------
+#  Reviewed-only view (``--reviewed-only``): the current build without draft items
+# --------------------------------------------------------------------------------------------
+
+_STATUS_DRAFT = '<https://w3id.org/innovation-kg/ontology#status> "draft"'
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_REIFIED = {f"<{_RDF}subject>": 0, f"<{_RDF}predicate>": 1, f"<{_RDF}object>": 2}
+_DERIVED = "<http://www.w3.org/ns/prov#wasDerivedFrom>"
+_PASSAGE = "<https://w3id.org/innovation-kg/id/passage/"
+_ID_IRI = "https://w3id.org/innovation-kg/id/"
+
+
+def without_drafts(projection: dict[str, Any], ntriples: str) -> tuple[dict[str, Any], str]:
+    """The projection and canonical N-Triples of a build with its draft items left out.
+
+    Left out: draft nodes and edges (``status: "draft"``), edges touching a left-out node; in
+    RDF the draft entities and assertions (``ikg:status "draft"``) with every triple about or
+    pointing to them, the triples they reify, and passages that only they cited. A build
+    without drafts comes back unchanged.
+    """
+    dropped = {n["id"] for n in projection["nodes"] if n.get("status") == "draft"}
+    nodes = [n for n in projection["nodes"] if n["id"] not in dropped]
+    edges = [e for e in projection["edges"] if e.get("status") != "draft"
+             and e["source"] not in dropped and e["target"] not in dropped]
+    view = {**projection, "nodes": nodes, "edges": edges}
+    triples = [_split(line) for line in ntriples.splitlines() if line.strip()]
+    gone = {s for s, p, o in triples if f"{p} {o}" == _STATUS_DRAFT}
+    gone |= {f"<{_ID_IRI}{node_id}>" for node_id in dropped}
+    reified: dict[str, list[str]] = {}
+    for s, p, o in triples:
+        if p in _REIFIED:
+            reified.setdefault(s, ["", "", ""])[_REIFIED[p]] = o
+    for assertion, (s, p, o) in reified.items():  # an assertion about a left-out entity goes too
+        if s in gone or o in gone:
+            gone.add(assertion)
+    unsaid = {tuple(spo) for assertion, spo in reified.items() if assertion in gone}
+    kept = [(s, p, o) for s, p, o in triples
+            if s not in gone and o not in gone and (s, p, o) not in unsaid]
+    cited = {o for s, p, o in kept if p == _DERIVED}
+    kept = [t for t in kept if not t[0].startswith(_PASSAGE) or t[0] in cited]
+    lines = [f"{s} {p} {o} ." for s, p, o in kept]
+    return view, "".join(line + "\n" for line in lines)
+
+
+def _split(line: str) -> tuple[str, str, str]:
+    """``<s> <p> object .`` (canonical N-Triples: IRIs for subject and predicate)."""
+    s, p, rest = line.split(" ", 2)
+    return s, p, rest.removesuffix(" .")
+
+
+def has_drafts(projection: dict[str, Any]) -> bool:
+    """Whether a build holds draft nodes or edges."""
+    return any(item.get("status") == "draft"
+               for item in (*projection["nodes"], *projection["edges"]))
+
+
+def reviewed_only(data_dir: Path) -> Path:
+    """A data dir holding the current build of ``data_dir`` without its drafts.
+
+    The one place ``--reviewed-only`` is implemented: every command that takes the option reads
+    the data dir this returns, so queries, exports, Cypher, SPARQL, stats and the view all see
+    the same reviewed graph. Without drafts it is ``data_dir`` itself; otherwise a private
+    temporary store (:func:`without_drafts` of the current build, removed when the process
+    ends).
+    """
+    import atexit
+
+    projection, manifest = load_build(data_dir)
+    if not has_drafts(projection):
+        return data_dir
+    ntriples = read_ntriples(data_dir).decode("utf-8")
+    view, text = without_drafts(projection, ntriples)
+    target = Path(tempfile.mkdtemp(prefix="kg-reviewed-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
+    keep = {k: v for k, v in manifest.items() if k not in ("build", "format", "files", "triples")}
+    save(target, ntriples=text, projection=view,
+         manifest={**keep, "reviewed_only": True, "reviewed_from": manifest.get("build")})
+    return target

@@ -11,7 +11,9 @@ root's own:
 - ``via_match``: the item was reached through an alignment to the other paper (the
   ``closeMatch`` hop, with its own modality and evidence);
 - ``aligned``: the item rests on an annotators' alignment (``via_match`` or an ``aligned`` edge);
-- ``document`` and ``modality``: the item's paper and how the paper backs the last hop.
+- ``document`` and ``modality``: the item's paper and how the paper backs the last hop;
+- ``status: "draft"`` (only on drafts): the item, its last hop or its alignment hop was proposed
+  by ``kg ingest`` and is not reviewed yet (``--reviewed-only`` leaves such items out).
 
 Every function takes a :class:`~kg.graphview.GraphView` and returns JSON-ready data.
 """
@@ -72,6 +74,8 @@ def anchors(view: GraphView, root: str, *, parents: bool = True) -> list[Anchor]
 def _aligned(item: dict[str, Any]) -> dict[str, Any]:
     if item.get("via_match") or item.get("modality") == "aligned":
         item["aligned"] = True
+    if (item.get("via_match") or {}).get("status") == "draft":
+        item["status"] = "draft"  # reached only through a draft alignment
     return item
 
 

@@ -1,0 +1,1262 @@
+"""Draft the coding of a paper from its text alone: ``propose(text, doc_id) -> Proposal``.
+
+Offline and deterministic: no model, only the structure parsed by :mod:`kg.documents` (sections,
+abstracts, tables), the genre's cue phrases (:mod:`kg.ingest.cues`), enumerations and the jieba
+segmenter (for token overlap and theory names). Traditional Chinese is normalised character by
+character with OpenCC ``t2s`` for matching; the normalised text has the same length as the
+original, so every offset is an offset into the original and every quote is copied from it.
+
+Rules (the ``rule`` field of each item names the one that proposed it):
+
+- ``heading:obstacle-subsection`` — a sub-heading of a section whose title names obstacles
+  (障碍/问题/挑战/困境…, barriers/challenges…) is a Barrier (paper speaks of 障碍/obstacles) or a
+  Problem (问题/挑战); ``维度：标签`` headings give the label after the colon.
+- ``cue:obstacle-clause`` — inside obstacle sections: 存在“X”问题, 陷入/面临“X”, 存在X的问题/情况,
+  因…无法/难以/担心…, X层出不穷/愈演愈烈, 挑战之一是X, 面临着与X的竞争; partOf the sub-heading's item.
+- ``enum:obstacle-list`` — A、B与C等(现实)障碍/问题/挑战, 三重障碍：A、B、C, "obstacles such as A, B and C".
+- ``heading:strategy-item`` / ``enum:strategy-item`` — numbered items (1)(2)…, 一是/二是, 首先/其次/最后
+  in a section whose title names strategies (对策/建议/策略/路径…); ``名称：内容`` gives the name.
+  A section heading is a strategy only when its body enumerates none.
+- ``cue:actor-modal`` — 企业/平台/政府/行业…(可|需|应|要|需要|必须…)… in strategy and conclusion
+  sections ("enterprises should …" in English); the subject gives the actor; sub-strategy partOf
+  the enumerated item it sits in.
+- ``cue:must-if`` — 要想…就必须X anywhere. ``cue:government-measures`` — 国家/政府鼓励…，促进…，推进…
+  (one strategy per measure verb, actor government). ``cue:proposed-strategy`` —
+  提出…“A–B–C”…策略/路径 and "proposes a … strategy of “A—B—C”". ``cue:strategy-example`` —
+  …策略。例如，X，….
+- ``heading:mechanism`` — headings whose name (before the colon) ends in 机制/…路径/mechanism.
+- ``cue:theory`` — …理论 (the segmenter's tokens before 理论, stopped at function words),
+  ``基于“X”的逻辑链条/框架``, "… theory"/"theory of …".
+- ``cue:policy`` — 《title》 whose title names a policy document (规划/办法/意见/通知/方案/要点…);
+  in a table the row gives the date (2021.4 → 2021-04) and the issuing bodies after the title;
+  in running text ``DATE ORG、ORG发布《title》``. Organizations come from a list of ministries
+  and a suffix rule (…部/委/局/办公厅…), English "Ministry of …".
+- ``table:case`` — table rows ``案例 N：name`` / ``Case N: name``.
+
+Relations: ``partOf`` (sub-item → item), ``mitigates`` (strategy → obstacle: parallel order of
+two lists in one passage, ``针对X``, else jieba token overlap), ``hinders`` (heading obstacle →
+mechanism sharing a dimension token), ``grounds`` (theory → mechanism sharing a token),
+``issuedBy`` (policy → organization).
+
+Restatements are merged: an item of a conclusion that shares a 4-character run with an earlier
+item of the same family, or whose label repeats one (bigram Jaccard ≥ 0.6, or containment in the
+same section), is dropped in favour of the first.
+
+In a Chinese paper the English abstract only supplies English labels for the items of an
+abstract enumeration that has the same length in both abstracts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from kg.documents import DocumentText
+from kg.ingest import cues
+from kg.ingest.model import Proposal, ProposedEntity, ProposedRelation
+
+# -------------------------------------------------------------------------------------------
+# normalisation and the whitespace-collapsed view
+# -------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _opencc():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=None)
+def _t2s_char(ch: str) -> str:
+    out = _opencc().convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def normalise(text: str) -> str:
+    """Simplified Chinese, character by character (same length as ``text``).
+
+    >>> normalise("資訊維度：數據質量與安全")
+    '资讯维度：数据质量与安全'
+    """
+    return "".join(_t2s_char(ch) if ord(ch) >= 0x3400 else ch for ch in text)
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def tokens(text: str) -> list[str]:
+    """Content tokens (jieba for Chinese, words for English), lower-case."""
+    out = []
+    for tok in _jieba().lcut(text):
+        tok = tok.strip().lower()
+        if len(tok) >= 2 and tok not in cues.OVERLAP_STOP and not tok.isdigit():
+            out.append(tok)
+    return out
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return o >= 0x2E80 or ch in "“”‘’–—·…"
+
+
+def _build_view(text: str) -> tuple[str, list[int]]:
+    """Whitespace runs dropped next to CJK characters, collapsed to one space elsewhere."""
+    out: list[str] = []
+    pos: list[int] = []
+    n = len(text)
+    i = 0
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            j = i
+            while j < n and text[j].isspace():
+                j += 1
+            if out and j < n and not _is_cjk(out[-1]) and not _is_cjk(text[j]) and out[-1] != " ":
+                out.append(" ")
+                pos.append(i)
+            i = j
+            continue
+        out.append(ch)
+        pos.append(i)
+        i += 1
+    return "".join(out), pos
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _bigrams(s: str) -> set[str]:
+    s = re.sub(r"[\s“”\"'‘’()（）、，,:：]", "", s.lower())
+    return {s[i:i + 2] for i in range(len(s) - 1)} or {s}
+
+
+def _jaccard(a: str, b: str) -> float:
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / len(x | y) if x | y else 0.0
+
+
+def _ap(actor: str | None, src: str) -> dict[str, str]:
+    """Strategy properties for an actor and where it came from (subject, section, keyword)."""
+    return {"actor": actor, "_src": src} if actor else {}
+
+
+def _balance(s: str) -> str:
+    """Drop an unpaired opening or closing quote mark at the edges."""
+    if s.startswith("“") and "”" not in s:
+        s = s[1:]
+    if s.endswith("”") and "“" not in s:
+        s = s[:-1]
+    if s.count("“") > s.count("”") and s.endswith("“"):
+        s = s[:-1]
+    return s
+
+
+def _common_run(a: str, b: str, k: int = 4) -> bool:
+    a = re.sub(r"\W", "", a)
+    b = re.sub(r"\W", "", b)
+    return any(a[i:i + k] in b for i in range(len(a) - k + 1))
+
+
+# -------------------------------------------------------------------------------------------
+# candidates
+# -------------------------------------------------------------------------------------------
+
+_OBSTACLE = ("Barrier", "Problem")
+
+
+@dataclass
+class _Cand:
+    type: str
+    label: str  # as in the file (whitespace collapsed)
+    norm: str  # normalised label for matching
+    vs: int  # quote span in the view
+    ve: int
+    rule: str
+    confidence: float
+    section: str | None = None
+    props: dict[str, Any] = field(default_factory=dict)
+    parent: int | None = None  # index of the candidate it is partOf
+    en: str | None = None
+    group: tuple[str, int, int] | None = None  # (enumeration key, position, length)
+    conclusion: bool = False
+    dropped: int | None = None  # merged into this candidate
+    key: str = ""
+
+
+@dataclass
+class _Rel:
+    subject: int
+    predicate: str
+    object: int
+    vs: int
+    ve: int
+    confidence: float
+    rule: str
+    modality: str = "stated"
+
+
+_CLAUSE_END = "，。；：,;:！？!?"
+_SENT_END = "。；！？!?;"
+
+
+class _Proposer:
+    def __init__(self, text: str, doc_id: str) -> None:
+        self.text = text
+        self.doc_id = doc_id
+        self.doc_slug = _slug(doc_id) or "doc"
+        self.norm = normalise(text)
+        self.dt = DocumentText(doc_id, self.norm)
+        self.orig = DocumentText(doc_id, text)
+        self.view, self.vpos = _build_view(self.norm)
+        self.oview = "".join(text[p] for p in self.vpos)
+        cjk = sum(1 for ch in self.view[:20000] if "\u4e00" <= ch <= "\u9fff")
+        latin = sum(1 for ch in self.view[:20000] if ch.isascii() and ch.isalpha())
+        self.chinese = cjk * 3 >= latin
+        self.cands: list[_Cand] = []
+        self.rels: list[_Rel] = []
+        self.sections = self.dt.sections
+        self.tables = self.dt.tables
+        # obstacle type of the paper: Barrier when it speaks of obstacles, else Problem
+        heads = " ".join(s.title for s in self.sections)
+        b = len(cues.BARRIER_WORDS.findall(heads)) * 3 + len(cues.BARRIER_WORDS.findall(self.view))
+        p = len(cues.PROBLEM_WORDS.findall(heads)) * 3 + len(cues.PROBLEM_WORDS.findall(self.view)) // 2
+        self.obstacle_type = "Barrier" if b >= p else "Problem"
+
+    # -- spans ------------------------------------------------------------------------------
+
+    def vspan(self, start: int, end: int) -> tuple[int, int]:
+        return bisect.bisect_left(self.vpos, start), bisect.bisect_left(self.vpos, end)
+
+    def ospan(self, vs: int, ve: int) -> tuple[int, int]:
+        return self.vpos[vs], self.vpos[ve - 1] + 1
+
+    def section_id(self, offset: int) -> str | None:
+        for table in self.tables:
+            if table.start <= offset < table.end:
+                return f"table-{table.number}"
+        s = self.dt.section_at(offset)
+        return s.number if s else None
+
+    def section_obj(self, offset: int):
+        return self.dt.section_at(offset)
+
+    def in_conclusion(self, offset: int) -> bool:
+        s = self.dt.section_at(offset)
+        while s is not None:
+            if cues.CONCLUSION_TITLE.search(s.title):
+                return True
+            s = self._parent(s)
+        return False
+
+    def _parent(self, s):
+        if s.parent is None:
+            return None
+        for t in self.sections:
+            if t.number == s.parent:
+                return t
+        return None
+
+    def add(self, type_: str, vs: int, ve: int, rule: str, conf: float, *, label: tuple[int, int] | str
+            | None = None, props: dict | None = None, parent: int | None = None,
+            group: tuple[str, int, int] | None = None) -> int | None:
+        # trim whitespace/punctuation at the edges of the quote
+        while vs < ve and self.view[vs] in " ，、。；：,;:":
+            vs += 1
+        while ve > vs and self.view[ve - 1] in " ，、。；：,;:":
+            ve -= 1
+        if ve - vs < 2:
+            return None
+        if isinstance(label, tuple):
+            ls, le = label
+            lab = self.oview[ls:le]
+            norm = self.view[ls:le]
+        elif isinstance(label, str):
+            lab = norm = label
+        else:
+            lab, norm = self.oview[vs:ve], self.view[vs:ve]
+        lab = _balance(lab.strip(" ，、。；：,;:"))
+        norm = _balance(norm.strip(" ，、。；：,;:"))
+        if len(norm) < 2 or len(lab) > 120:
+            return None
+        start, _ = self.ospan(vs, ve)
+        c = _Cand(type_, lab, norm, vs, ve, rule, conf, self.section_id(start), dict(props or {}),
+                  parent, group=group, conclusion=self.in_conclusion(start))
+        self.cands.append(c)
+        return len(self.cands) - 1
+
+    def rel(self, s: int | None, p: str, o: int | None, vs: int, ve: int, conf: float, rule: str,
+            modality: str = "stated") -> None:
+        if s is None or o is None or s == o:
+            return
+        self.rels.append(_Rel(s, p, o, vs, ve, conf, rule, modality))
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def section_kind(self, s) -> str | None:
+        """obstacle | strategy | conclusion | None, from the title and its ancestors."""
+        t = s
+        while t is not None:
+            title = normalise(t.title)
+            if cues.CONCLUSION_TITLE.search(title):
+                return "conclusion"
+            strat = cues.STRATEGY_TITLE.search(title) and not cues.STRATEGY_TITLE_EXCLUDE.search(title)
+            obst = cues.OBSTACLE_TITLE.search(title)
+            if strat and not obst:
+                return "strategy"
+            if obst and not strat:
+                return "obstacle"
+            if obst and strat and t is s:
+                return None
+            t = self._parent(t)
+        return None
+
+    def children(self, s) -> list:
+        return [t for t in self.sections if t.parent == s.number]
+
+    def sentences(self, vs: int, ve: int) -> list[tuple[int, int]]:
+        out = []
+        i = vs
+        for k in range(vs, ve):
+            if self.view[k] in _SENT_END or (self.view[k] == "." and k + 1 < ve and self.view[k + 1] == " "
+                                             and not self.view[k - 1].isdigit()):
+                if k + 1 - i > 1:
+                    out.append((i, k + 1))
+                i = k + 1
+        if ve - i > 1:
+            out.append((i, ve))
+        return out
+
+    def heading_title_span(self, s) -> tuple[int, int]:
+        """The view span of a heading's title (without its number)."""
+        line_end = self.norm.find("\n", s.start)
+        line_end = len(self.norm) if line_end < 0 else line_end
+        vs, ve = self.vspan(s.start, line_end)
+        m = re.match(r"\s*\d{1,2}(?:\.\d{1,2}){0,3}\.\s*", self.view[vs:ve])
+        if m:
+            vs += m.end()
+        while ve > vs and self.view[ve - 1] == " ":
+            ve -= 1
+        return vs, ve
+
+    def body_span(self, s) -> tuple[int, int]:
+        _, hve = self.heading_title_span(s)
+        _, ve = self.vspan(s.start, s.end)
+        return hve, ve
+
+    def actor_of(self, text: str, *, fallback: str | None = None) -> str | None:
+        t = text.strip()
+        for word, actor in cues.ACTOR_SUBJECTS:
+            if t.startswith(word) or t.endswith(word):
+                return actor
+        low = t.lower()
+        for word, actor in cues.ACTOR_SUBJECTS_EN:
+            if low.startswith(word):
+                return actor
+        return fallback
+
+    def actor_keywords(self, text: str) -> str | None:
+        for pattern, actor in cues.ACTOR_KEYWORDS:
+            if pattern.search(text):
+                return actor
+        return None
+
+    # ---------------------------------------------------------------------------------------
+    # rules
+    # ---------------------------------------------------------------------------------------
+
+    def run(self) -> Proposal:
+        self.rule_headings()
+        self.rule_obstacle_lists()
+        self.rule_strategy_sections()
+        self.rule_modal_anywhere()
+        self.rule_proposed_strategies()
+        self.rule_theories()
+        self.rule_policies()
+        self.rule_cases()
+        self.merge()
+        self.abstract_en_labels()
+        self.infer_actors()
+        self.relations()
+        return self.finish()
+
+    # -- headings -----------------------------------------------------------------------------
+
+    def rule_headings(self) -> None:
+        self.heading_item: dict[str, int] = {}
+        for s in self.sections:
+            if s.number.startswith("abstract"):
+                continue
+            ts, te = self.heading_title_span(s)
+            title = self.view[ts:te]
+            parts = re.split(r"([：:])", title, maxsplit=1)
+            head, sep = (parts[0], parts[1]) if len(parts) == 3 else (title, "")
+            head = head.strip()
+            parent = self._parent(s)
+            # mechanisms
+            if cues.MECHANISM_HEAD.search(head.strip()) and len(head) <= 30 and not (
+                    parent is not None and self.section_kind(parent) in ("obstacle", "strategy")):
+                if self.section_kind(s) not in ("obstacle", "strategy") or cues.MECHANISM_HEAD.search(head):
+                    if not re.search(r"框架|分析|模型|framework|analysis|model", head, re.I):
+                        idx = self.add("Mechanism", ts, te, "heading:mechanism", 0.85,
+                                       label=(ts, ts + len(head)))
+                        if idx is not None:
+                            self.heading_item[s.number] = idx
+                        continue
+            if parent is None:
+                continue
+            kind = self.section_kind(parent)
+            own = self.section_kind(s)
+            if kind == "obstacle" and own != "strategy":
+                lab = (ts + len(head) + 1, te) if sep and te - ts - len(head) > 3 else (ts, te)
+                props = {"dimension": head} if sep else {}
+                idx = self.add(self.obstacle_type, ts, te, "heading:obstacle-subsection", 0.85,
+                               label=lab, props=props)
+                if idx is not None:
+                    self.heading_item[s.number] = idx
+                self.rule_obstacle_clauses(s, idx)
+
+        # obstacle sections without sub-headings: cue clauses in their body
+        for s in self.sections:
+            if s.number.startswith("abstract") or self.section_kind(s) != "obstacle":
+                continue
+            if not self.children(s) and s.number not in self.heading_item:
+                self.rule_obstacle_clauses(s, None)
+
+    _OBST_PATTERNS = [
+        # 存在“X”问题 / 陷入“X” / 面临“X” / 还存在“X”
+        (re.compile(r"(?:存在|陷入|面临|遭遇|出现)(?:着)?(“([^”]{2,24})”)(?:问题|现象|情况|矛盾|困境)?"), 2, 0.7),
+        # 存在(着)X的问题/情况
+        (re.compile(r"存在(?:着|很多|很严重的|严重的|较大的)?([^，。；：“”]{2,30}?)(?:的)?(?:问题|情况|现象|困境|风险)"),
+         1, 0.6),
+        # 因…无法/难以/担心
+        (re.compile(r"因(?:为)?((?:担心|顾虑|难以|缺乏|无法)[^，。；(（]{2,30}|[^，。；(（]{2,20}?无法[^，。；(（]{2,20})"),
+         1, 0.55),
+        # X层出不穷 / 愈演愈烈
+        (re.compile(r"([^，。；：]{2,20}?)(?:也)?(?:层出不穷|愈演愈烈|日益严重|日益突出|屡禁不止)"), 1, 0.6),
+        # 挑战之一是X / 面临着与X的竞争
+        (re.compile(r"挑战之一是([^，。；]{2,30})"), 1, 0.6),
+        (re.compile(r"面临(?:着)?(与[^，。；]{2,20}的竞争)"), 1, 0.6),
+        # 存在政策滞后性 / 存在X：
+        (re.compile(r"存在([^，。；：“”]{2,12}性)"), 1, 0.55),
+        # X鸿沟/缺口 at the start of a sentence
+        (re.compile(r"(?:^|(?<=[。；\n]))([^，。；：]{2,10}(?:鸿沟|缺口|壁垒|短板))"), 1, 0.5),
+    ]
+
+    def rule_obstacle_clauses(self, s, parent: int | None) -> None:
+        vs, ve = self.body_span(s)
+        body = self.view[vs:ve]
+        for pattern, grp, conf in self._OBST_PATTERNS:
+            for m in pattern.finditer(body):
+                label = m.group(grp)
+                if re.search(r"机遇|机会|优势|不利于|提供|研究|影响$|^(?:有|很多|一些|许多|不少)", label):
+                    continue
+                qs, qe = vs + m.start(), vs + m.end()
+                idx = self.add(self.obstacle_type, qs, qe, "cue:obstacle-clause", conf,
+                               label=(vs + m.start(grp), vs + m.end(grp)), parent=parent)
+                if idx is not None and parent is not None:
+                    self.rel(idx, "partOf", parent, qs, qe, conf, "cue:obstacle-clause")
+
+    # -- enumerations of obstacles ----------------------------------------------------------
+
+    _ENUM_ZH = re.compile(r"(?:存在|面临|包括|出现|有|如|即)(?:着)?([^。；：]{4,120}?)等(?:现实|主要|诸多|多重|一系列)?"
+                          r"(?:问题|障碍|困境|挑战|难题|风险|瓶颈)")
+    _COLON_ZH = re.compile(r"(?:障碍|问题|挑战|困境|难题|焦点|瓶颈)：([^。；]{4,160})")
+    _ENUM_EN = re.compile(r"(?:obstacles|barriers|challenges|problems|difficulties|bottlenecks|risks)"
+                          r"\s*,?\s*(?:such as|including|like|namely|:)\s+([^.;]{4,240})", re.I)
+
+    def _split_enum(self, vs: int, ve: int, english: bool) -> list[tuple[int, int]]:
+        seg = self.view[vs:ve]
+        parts: list[tuple[int, int]] = []
+        if english:
+            bounds = [(m.start(), m.end()) for m in re.finditer(r",\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|;\s*",
+                                                             seg)]
+        else:
+            bounds = [(m.start(), m.end()) for m in re.finditer(r"[、，,]|以及|及", seg)]
+        i = 0
+        for a, b in bounds:
+            parts.append((i, a))
+            i = b
+        parts.append((i, len(seg)))
+        if not english and len(parts) >= 2:
+            # the last item of "A、B与C" holds two
+            a, b = parts[-1]
+            m = re.search(r"[与和]", seg[a:b])
+            others = any(re.search(r"[与和]", seg[x:y]) for x, y in parts[:-1])
+            if m and not others and m.start() >= 2 and b - a - m.end() >= 2:
+                parts[-1:] = [(a, a + m.start()), (a + m.end(), b)]
+        return [(vs + a, vs + b) for a, b in parts if b - a >= 2]
+
+    _PROBLEM_SERIES = re.compile(r"(?:面临|存在|遇到)(?:着)?的?((?:[^、，。；]{2,20}?问题[、和与及]){1,}[^、，。；]{2,20}?问题)")
+
+    def rule_obstacle_lists(self) -> None:
+        for m in self._PROBLEM_SERIES.finditer(self.view):
+            vs, ve = m.span(1)
+            key = f"obst@{vs}"
+            parts = []
+            i = vs
+            for x in re.finditer(r"(?<=问题)[、和与及]", self.view[vs:ve]):
+                parts.append((i, vs + x.start()))
+                i = vs + x.end()
+            parts.append((i, ve))
+            for k, (a, b) in enumerate(parts):
+                self.add(self.obstacle_type, a, b, "enum:obstacle-list", 0.65, group=(key, k, len(parts)))
+        for pattern, english in ((self._ENUM_ZH, False), (self._COLON_ZH, False), (self._ENUM_EN, True)):
+            if english and self.chinese:
+                continue
+            for m in pattern.finditer(self.view):
+                vs, ve = m.span(1)
+                if pattern is self._COLON_ZH and "、" in self.view[vs:ve]:
+                    comma = self.view.find("，", vs, ve)
+                    if comma > 0:
+                        ve = comma
+                items = self._split_enum(vs, ve, english)
+                if len(items) < 2 and pattern is not self._ENUM_ZH:
+                    continue
+                sec = self.section_id(self.vpos[vs])
+                key = f"obst@{vs}"
+                for k, (a, b) in enumerate(items):
+                    lab_s = a
+                    # drop a leading "信息维度的" (dimension qualifier) from the label
+                    mm = re.match(r"[^、，的]{2,6}(?:维度|层面)的", self.view[a:b])
+                    if mm:
+                        lab_s = a + mm.end()
+                    words = self.view[lab_s:b]
+                    if english:
+                        words = re.sub(r"^(?:the|a|an)\s+", "", words, flags=re.I)
+                        if len(words.split()) > 8:
+                            continue
+                    elif len(words) > 24:
+                        continue
+                    self.add(self.obstacle_type, a, b, "enum:obstacle-list", 0.7,
+                             label=(lab_s, b) if not english else words, group=(key, k, len(items)))
+                _ = sec
+
+    # -- strategy sections ------------------------------------------------------------------
+
+    _ITEM = re.compile(r"(?:[(（]\s?(\d{1,2})\s?[)）]|(?<![\d.])(\d{1,2})[)）、]|([①②③④⑤⑥⑦⑧⑨⑩])"
+                       r"|([一二三四五六七八九十])是|(首先|其次|再次|最后|第[一二三四五六七八九十])[，,、]"
+                       r"|\b(First|Second|Third|Fourth|Fifth|Finally|Firstly|Secondly|Thirdly)\b,?)")
+
+    def _items(self, vs: int, ve: int) -> list[tuple[int, int, int]]:
+        """Enumerated items in a span: (marker start, content start, end)."""
+        marks = []
+        for m in self._ITEM.finditer(self.view, vs, ve):
+            before = self.view[vs:m.start()].rstrip(" ")
+            orig_before = self.text[:self.vpos[m.start()]].rstrip(" \t")
+            if not (not before or before[-1] in "。；：:;.!?" or orig_before.endswith("\n")):
+                continue
+            marks.append((m.start(), m.end()))
+        out = []
+        for k, (a, b) in enumerate(marks):
+            end = marks[k + 1][0] if k + 1 < len(marks) else ve
+            out.append((a, b, end))
+        return out
+
+    def section_actor(self, s) -> str | None:
+        ts, te = self.heading_title_span(s)
+        title = self.view[ts:te]
+        for word, actor in cues.ACTOR_SUBJECTS:
+            if word in title and len(word) >= 2:
+                return actor
+        bs, be = self.body_span(s)
+        sents = self.sentences(bs, be)
+        if sents:
+            first = self.view[sents[0][0]:sents[0][1]]
+            for word, actor in cues.ACTOR_SUBJECTS:
+                if first.startswith(word) or re.search(rf"针对[^，。]*{word}", first):
+                    return actor
+        for word, actor in cues.ACTOR_SUBJECTS_EN:
+            if word in title.lower():
+                return actor
+        return self.actor_keywords(title)
+
+    def rule_strategy_sections(self) -> None:
+        for s in self.sections:
+            if s.number.startswith("abstract") or self.section_kind(s) != "strategy":
+                continue
+            parent = self._parent(s)
+            if self.children(s):
+                continue  # the leaves carry the items
+            actor = self.section_actor(s)
+            bs, be = self.body_span(s)
+            items = self._items(bs, be)
+            if not items and parent is not None:
+                ts, te = self.heading_title_span(s)
+                self.add("Strategy", ts, te, "heading:strategy-item", 0.7, props=_ap(actor, "section"))
+                continue
+            for a, b, end in items:
+                self.strategy_item(b, end, actor, a)
+
+    def strategy_item(self, cs: int, ce: int, actor: str | None, marker: int) -> None:
+        text = self.view[cs:ce]
+        m = re.match(r"\s*([^，。；：:,.]{2,24})[：:]", text)
+        subjects_en = "|".join(re.escape(w) for w, _ in cues.ACTOR_SUBJECTS_EN)
+        if m and not re.search(r"如下|以下|包括", m.group(1)):
+            name_s, name_e = cs + m.start(1), cs + m.end(1)
+            subj = self.actor_of(m.group(1))
+            props = _ap(subj, "subject") or _ap(actor, "section") or _ap(self.actor_keywords(text[:80]), "keyword")
+            idx = self.add("Strategy", name_s, name_e, "enum:strategy-item", 0.8, props=props)
+            rest = cs + m.end()
+        else:
+            sents = self.sentences(cs, ce)
+            if not sents:
+                return
+            a, b = sents[0]
+            # the first clause names it (up to 40 characters)
+            cut = b
+            for k in range(a, b):
+                if self.view[k] in "，,(（" and k - a >= 6:
+                    cut = k
+                    break
+            if cut - a > 60:
+                cut = a + 60
+            props = (_ap(self.actor_of(self.view[a:cut]), "subject") or _ap(actor, "section")
+                     or _ap(self.actor_keywords(self.view[a:b]), "keyword"))
+            subj = re.match(rf"\s*(?:{subjects_en})\s+(?:should|must|need to|ought to|can)\s+",
+                            self.view[a:cut], re.I)
+            lab = (a + subj.end(), cut) if subj else None
+            idx = self.add("Strategy", a, cut, "enum:strategy-item", 0.75, label=lab, props=props)
+            rest = b
+        # an embedded "，名称：" starts another item
+        for mm in re.finditer(r"[，,]([^，。；：:]{2,10})[：:]", self.view[rest:ce]):
+            ns, ne = rest + mm.start(1), rest + mm.end(1)
+            if re.search(r"如下|以下|例如|比如|如", mm.group(1)):
+                continue
+            self.add("Strategy", ns, ne, "enum:strategy-item", 0.7, props=_ap(actor, "section"))
+        # actor-modal sentences in the item are sub-strategies
+        for unit in self.actor_modal_units(rest, ce, require_subject=True):
+            us, ue, ls, le, uactor = unit
+            sub = self.add("Strategy", us, ue, "cue:actor-modal", 0.65, label=(ls, le),
+                           props=_ap(uactor, "subject") or _ap(actor, "section"))
+            if sub is not None and idx is not None:
+                self.cands[sub].parent = idx
+                self.rel(sub, "partOf", idx, us, ue, 0.6, "cue:actor-modal", "recommended")
+
+    _SUBJ_RE = "|".join(re.escape(w) for w, _ in cues.ACTOR_SUBJECTS)
+    _MODAL_ZH = re.compile(rf"(?P<subj>(?:{_SUBJ_RE})?)(?:也|还|则|更|均|都)?(?P<modal>需要|必须要|必须|应当|应该"
+                           rf"|(?<=[{ ''.join(w[-1] for w, _ in cues.ACTOR_SUBJECTS)}])(?:需|应|要(?!想|求|素|点)|可以|可))"
+                           rf"(?!以|能|见|知|是|求)(?P<pred>[^。；]{{2}})")
+    _MODAL_EN = re.compile(r"(?P<subj>(?:" + "|".join(re.escape(w) for w, _ in cues.ACTOR_SUBJECTS_EN) +
+                           r"))\s+(?:also\s+|further\s+)?(?P<modal>should|must|need to|ought to|are advised to)\s+"
+                           r"(?P<pred>[^.;]{4})", re.I)
+
+    def actor_modal_units(self, vs: int, ve: int, *, require_subject: bool
+                          ) -> list[tuple[int, int, int, int, str | None]]:
+        """Recommendation clauses: (quote start, end, label start, end, actor)."""
+        out = []
+        for a, b in self.sentences(vs, ve):
+            sent = self.view[a:b]
+            found = []
+            pattern = self._MODAL_EN if not self.chinese else self._MODAL_ZH
+            for m in pattern.finditer(sent):
+                st = m.start()
+                before = sent[:st].rstrip(" ")
+                # a clause start: the subject (or the modal) opens a clause
+                lead = re.search(r"(?:同时|因此|此外|另外|并且|而且|所以|也|还|在[^，]{0,20}的同时)*$", before)
+                clause_start = lead.start() if lead else st
+                if clause_start > 0 and sent[clause_start - 1] not in "，,：:；( " and clause_start != 0:
+                    continue
+                subj = m.group("subj")
+                if not subj and (require_subject or m.group("modal") in ("需", "应", "要", "可", "可以")):
+                    continue
+                found.append((clause_start, m, subj))
+            last_subj = None
+            for k, (cstart, m, subj) in enumerate(found):
+                if subj:
+                    last_subj = subj
+                elif last_subj:
+                    subj = last_subj
+                uend = found[k + 1][0] if k + 1 < len(found) else len(sent)
+                unit = sent[cstart:uend]
+                if re.search(r"以下|如下[：:]?$", unit) or unit.rstrip().endswith(("：", ":")):
+                    continue
+                # cut at an example or a purpose clause
+                cut = re.search(r"[，,]\s*(?:如|例如|比如|e\.g\.|for example|such as)|\((?:如|e\.g\.)|（如"
+                                r"|[，,](?:以|从而|确保|进而)", unit)
+                if cut and cut.start() > 8:
+                    unit = unit[:cut.start()]
+                unit = unit.rstrip(" ，,")
+                if len(unit) > 90:
+                    unit = unit[:90]
+                ls = cstart + (m.start("pred") - cstart)
+                le = cstart + len(unit)
+                if le - ls < 2:
+                    continue
+                actor = self.actor_of(subj) if subj else None
+                out.append((a + cstart, a + cstart + len(unit), a + ls, a + le, actor))
+        return out
+
+    def rule_modal_anywhere(self) -> None:
+        """Actor-modal clauses in strategy/conclusion sections outside enumerated items; must-if and
+        government measures anywhere."""
+        done = {(c.vs, c.ve) for c in self.cands}
+        for s in self.sections:
+            kind = self.section_kind(s)
+            if kind not in ("strategy", "conclusion") or self.children(s):
+                continue
+            bs, be = self.body_span(s)
+            items = self._items(bs, be) if kind == "strategy" else []
+            covered = [(a, e) for a, _, e in items]
+            for us, ue, ls, le, actor in self.actor_modal_units(bs, be, require_subject=False):
+                if any(a <= us < e for a, e in covered) or (us, ue) in done:
+                    continue
+                label = (ls, le)
+                pred = self.view[ls:le]
+                # "加强X、优化Y": one strategy per verb phrase
+                parts = [(ls, le)]
+                if "、" in pred and all(len(p) <= 14 for p in pred.split("、")):
+                    parts = []
+                    i = ls
+                    for p in pred.split("、"):
+                        parts.append((i, i + len(p)))
+                        i += len(p) + 1
+                for k, (ps, pe) in enumerate(parts):
+                    qs, qe = (us, ue) if len(parts) == 1 else (ps if k else us, pe)
+                    label = (ps, pe)
+                    props = _ap(actor, "subject") or _ap(self.section_actor(s), "section") or _ap(
+                        self.actor_keywords(self.view[ps:pe]), "keyword")
+                    self.add("Strategy", qs, qe, "cue:actor-modal", 0.6, label=label, props=props)
+        # 要想…，就必须X
+        for m in re.finditer(r"(?P<subj>[^，。；]{0,12}?)要想[^，。；]{2,30}[，,](?:就|则)?必须(?P<pred>[^，。；]{2,40})",
+                             self.view):
+            props = _ap(self.actor_of(m.group("subj").strip()), "subject") or _ap(
+                self.actor_keywords(m.group("pred")), "keyword")
+            self.add("Strategy", m.start("pred") - 2, m.end("pred"), "cue:must-if", 0.6,
+                     label=m.span("pred"), props=props)
+        # 国家鼓励…，促进…，推进…
+        for m in cues.GOV_SUBJECT.finditer(self.view):
+            sent_end = len(self.view)
+            for k in range(m.end(), len(self.view)):
+                if self.view[k] in "。；":
+                    sent_end = k
+                    break
+            i = m.end()
+            for cm in re.finditer(r"[^，,]+", self.view[m.end():sent_end]):
+                clause = cm.group(0)
+                cs, ce = m.end() + cm.start(), m.end() + cm.end()
+                c0 = re.sub(r"^(?:并|且|还|同时|以)", "", clause)
+                ls = ce - len(c0)
+                if ls == m.end() and re.match(r"鼓励|支持|引导", c0):
+                    pass
+                elif not c0.startswith(cues.POLICY_VERBS):
+                    continue
+                qs = m.start() if cs == m.end() else cs
+                self.add("Strategy", qs, ce, "cue:government-measures", 0.6, label=(ls, ce),
+                         props=_ap("government", "subject"))
+            _ = i
+        # …策略。例如，X，
+        for m in re.finditer(r"策略[^。]{0,20}。例如[，,]([^，。；]{2,12})[，,]", self.view):
+            self.add("Strategy", m.start(1), m.end(1), "cue:strategy-example", 0.55, label=m.span(1),
+                     props=_ap(self.actor_keywords(m.group(1)), "keyword"))
+
+    _PROPOSED = re.compile(r"提出(?:了)?(?:构建|建立|实施)?(?:了)?[^。；]{0,20}?“([^”]{4,60})”[^。；]{0,20}?"
+                           r"(?:策略|对策|路径|建议|措施)")
+    _PROPOSED_EN = re.compile(r"propos\w*\s+(?:an?\s+|the\s+)?[^.;]{0,40}?(?:strategy|strategies|path|"
+                              r"countermeasures)\s+(?:of\s+)?“([^”]{4,120})”", re.I)
+
+    def rule_proposed_strategies(self) -> None:
+        for pattern, english in ((self._PROPOSED, False), (self._PROPOSED_EN, True)):
+            for m in pattern.finditer(self.view):
+                vs, ve = m.span(1)
+                seg = self.view[vs:ve]
+                bounds = [(x.start(), x.end()) for x in re.finditer(r"\s*[–—\-、/]\s*", seg)]
+                if not bounds:
+                    continue
+                i = 0
+                parts = []
+                for a, b in bounds:
+                    parts.append((vs + i, vs + a))
+                    i = b
+                parts.append((vs + i, ve))
+                key = f"strat@{vs}"
+                for k, (a, b) in enumerate(parts):
+                    if english and self.chinese:
+                        continue
+                    lab = self.view[a:b]
+                    self.add("Strategy", a, b, "cue:proposed-strategy", 0.7,
+                             props=_ap(self.actor_keywords(lab), "keyword"), group=(key, k, len(parts)))
+
+    # -- theories -------------------------------------------------------------------------------
+
+    def rule_theories(self) -> None:
+        jb = _jieba()
+        for m in re.finditer(r"理论", self.view):
+            after = self.view[m.end():m.end() + 6]
+            s0 = max(0, m.start() - 24)
+            for k in range(m.start() - 1, s0 - 1, -1):
+                if self.view[k] in _CLAUSE_END + "、“”()（）[]":
+                    s0 = k + 1
+                    break
+            left = self.view[s0:m.start()]
+            toks = jb.lcut(left)
+            keep: list[str] = []
+            if toks and toks[-1] == "的" and len(toks) >= 2:
+                keep.append("的")
+                toks = toks[:-1]
+            for tok in reversed(toks):
+                if tok in cues.THEORY_STOP_TOKENS or not re.match(r"^[\u4e00-\u9fffA-Za-z]+$", tok):
+                    break
+                keep.insert(0, tok)
+            while keep and (keep[0] in cues.THEORY_STOP_TOKENS or keep[0][0] in "以将用在对为从把被及与和"):
+                keep[0] = keep[0][1:]
+                if not keep[0]:
+                    keep.pop(0)
+            name = "".join(keep).lstrip("的")
+            if len(name) < 2 or (len(keep) == 1 and keep[0] == "的"):
+                continue
+            if not keep or keep[0] == "的" or len(name) > 9 or re.search(r"[一二三四五六七八九十两多]大", name):
+                continue
+            if cues.THEORY_AFTER_EXCLUDE.match(after) and len(name) < 2:
+                continue
+            ls = m.start() - len(name)
+            if name.endswith("的"):
+                pass
+            # quote: from the name to the end of its clause (bounded)
+            qe = m.end()
+            for k in range(m.end(), min(len(self.view), m.end() + 30)):
+                if self.view[k] in _CLAUSE_END:
+                    break
+                qe = k + 1
+            qs = ls
+            # include the author "X (2020)的" before it
+            au = re.search(r"([A-Z][\w]*(?:\s(?:de|van|von|[A-Z][\w]*))*\s?\(\d{4}\)的)$", self.view[max(0, ls - 40):ls])
+            if au:
+                qs = ls - len(au.group(1))
+            self.add("Theory", qs, qe, "cue:theory", 0.75, label=(ls, m.end()))
+        for m in re.finditer(r"基于“([^”]{3,20})”的(?:逻辑链条|分析框架|框架|模型|范式)", self.view):
+            self.add("Theory", m.start(), m.end(), "cue:theory-frame", 0.5, label=m.span(1))
+        if not self.chinese:
+            for m in cues.EN_THEORY.finditer(self.view):
+                if m.group(1):
+                    words = m.group(1).split()
+                    while words and words[0].lower() in cues.EN_THEORY_STOP:
+                        words.pop(0)
+                    if not words or any(w.lower() in cues.EN_THEORY_STOP for w in words):
+                        continue
+                    name = " ".join(words) + " theory"
+                    ls = m.end() - len(name)
+                else:
+                    words = m.group(2).split()
+                    if any(w.lower() in cues.EN_THEORY_STOP for w in words):
+                        continue
+                    name = "theory of " + " ".join(words)
+                    ls = m.start()
+                self.add("Theory", ls, m.end(), "cue:theory", 0.7, label=name)
+
+    # -- policies and organizations ------------------------------------------------------------
+
+    def _orgs_at(self, vs: int, limit: int = 60) -> list[tuple[int, int, str, str | None]]:
+        """Organizations listed at ``vs`` (A、B等): (start, end, name, en)."""
+        out = []
+        i = vs
+        seg_end = min(len(self.view), vs + limit)
+        while i < seg_end:
+            while i < seg_end and self.view[i] == " ":
+                i += 1
+            best = None
+            for name, en in cues.KNOWN_ORGS.items():
+                if self.view.startswith(name, i) and (best is None or len(name) > len(best[0])):
+                    best = (name, en)
+            if best is None:
+                # generic: the longest suffix within 14 characters
+                window = self.view[i:i + 14]
+                end = -1
+                for k in range(2, len(window) + 1):
+                    if not re.match(r"^[\u4e00-\u9fff]+$", window[:k]):
+                        break
+                    if window[:k].endswith(cues.ORG_SUFFIX):
+                        end = k
+                if end < 0:
+                    em = cues.EN_ORG.match(self.view, i)
+                    if em and not self.chinese:
+                        name = em.group(1).strip()
+                        out.append((i + em.start(1) - i, i + em.start(1) - i + len(name), name, name))
+                        i = em.end()
+                        m2 = re.match(r"\s*(?:,|and|&)\s*", self.view[i:])
+                        if m2:
+                            i += m2.end()
+                            continue
+                    break
+                name, en = window[:end], None
+            else:
+                name, en = best
+            out.append((i, i + len(name), name, en))
+            i += len(name)
+            if i < len(self.view) and self.view[i] in "、,，和与及":
+                i += 1
+                continue
+            break
+        return out
+
+    def org_entity(self, s: int, e: int, name: str, en: str | None) -> int | None:
+        for k, c in enumerate(self.cands):
+            if c.type == "Organization" and c.norm == normalise(name):
+                return k
+        idx = self.add("Organization", s, e, "cue:policy-issuer", 0.7, label=(s, e))
+        if idx is not None and en:
+            self.cands[idx].en = en
+        return idx
+
+    def rule_policies(self) -> None:
+        for m in re.finditer(r"《([^《》]{2,80})》", self.view):
+            title = m.group(1)
+            if not cues.POLICY_TITLE_WORDS.search(title) or re.search(r"报告|年鉴|白皮书", title):
+                continue
+            vs, ve = m.span()
+            sec = self.section_id(self.vpos[vs])
+            props: dict[str, Any] = {"title": self.oview[m.start(1):m.end(1)]}
+            issuers: list[tuple[int, int, str, str | None]] = []
+            in_table = sec is not None and sec.startswith("table-")
+            rule = "cue:policy"
+            if in_table:
+                row_start = max(self.view.rfind("》", 0, vs) + 1, 0)
+                dm = None
+                for dm in re.finditer(r"((?:19|20)\d{2})\s?[.．/年\-]\s?(\d{1,2})(?!\d)", self.view[row_start:vs]):
+                    pass
+                if dm:
+                    props["date"] = f"{dm.group(1)}-{int(dm.group(2)):02d}"
+                issuers = self._orgs_at(ve)
+                rule = "table:policy-row"
+                # key content: after the issuers up to the next row's date
+                if issuers:
+                    ks = issuers[-1][1]
+                    if self.view.startswith("等", ks):
+                        ks += 1
+                    nxt = re.search(r"(?:19|20)\d{2}\s?[.．/]\s?\d{1,2}(?!\d)", self.view[ks:ks + 400])
+                    ke = ks + (nxt.start() if nxt else min(200, len(self.view) - ks))
+                    content = self.oview[ks:ke].strip()
+                    if content:
+                        props["keyContent"] = content
+            else:
+                # DATE ORG、ORG发布《title》
+                lead = self.view[max(0, vs - 60):vs]
+                pm = re.search(r"(?:(?P<y>(?:19|20)\d{2})\s?年(?:(?P<m>\d{1,2})月)?)?[，,]?\s?(?P<orgs>[\u4e00-\u9fff、]{2,50}?)"
+                               r"(?:联合)?(?:印发|发布|出台|颁布|制定|实施)(?:了)?(?:的)?$", lead)
+                if pm:
+                    if pm.group("y"):
+                        props["date"] = pm.group("y") + (f"-{int(pm.group('m')):02d}" if pm.group("m") else "")
+                    base = vs - len(lead) + pm.start("orgs")
+                    issuers = self._orgs_at(base)
+                    rule = "cue:policy-issued"
+                else:
+                    dm = re.search(r"((?:19|20)\d{2})\s?年(?:(\d{1,2})月)?[^。；]{0,30}$", lead)
+                    if dm:
+                        props["date"] = dm.group(1) + (f"-{int(dm.group(2)):02d}" if dm.group(2) else "")
+            qs = vs
+            qe = issuers[-1][1] if issuers and in_table else ve
+            pidx = self.add("Policy", qs, qe, rule, 0.8 if issuers else 0.6, label=(m.start(1), m.end(1)),
+                            props=props)
+            if pidx is None:
+                continue
+            for s, e, name, en in issuers:
+                oidx = self.org_entity(s, e, name, en)
+                self.rel(pidx, "issuedBy", oidx, min(qs, s), max(qe, e), 0.75, rule)
+        # English policy table rows: DATE “Title” ISSUER
+        if not self.chinese:
+            for table in self.tables:
+                tvs, tve = self.vspan(table.start, table.end)
+                for m in re.finditer(r"((?:19|20)\d{2})[.\-/](\d{1,2})\s+“([^”]{4,160})”\s*", self.view[tvs:tve]):
+                    vs, ve = tvs + m.start(), tvs + m.end()
+                    props = {"title": m.group(3), "date": f"{m.group(1)}-{int(m.group(2)):02d}"}
+                    issuers = self._orgs_at(ve)
+                    qe = issuers[-1][1] if issuers else tvs + m.end(3) + 1
+                    pidx = self.add("Policy", tvs + m.start(3) - 1, qe, "table:policy-row", 0.8,
+                                    label=(tvs + m.start(3), tvs + m.end(3)), props=props)
+                    for s, e, name, en in issuers:
+                        self.rel(pidx, "issuedBy", self.org_entity(s, e, name, en), vs, qe, 0.75,
+                                 "table:policy-row")
+
+    def rule_cases(self) -> None:
+        for table in self.tables:
+            tvs, tve = self.vspan(table.start, table.end)
+            for m in re.finditer(r"(案例\s?\d{1,2}\s?[：:]\s?([^\s\d，。；]{2,20}?))(?=\s|制造业|服务业|零售业|\d|$)"
+                                 r"|(Case\s\d{1,2}:\s?([A-Za-z][\w -]{2,40}?))(?=\s{2}|\s\d|$)",
+                                 self.view[tvs:tve]):
+                g = 1 if m.group(1) else 3
+                self.add("Case", tvs + m.start(g), tvs + m.end(g), "table:case", 0.8,
+                         label=(tvs + m.start(g), tvs + m.end(g)))
+
+    # ---------------------------------------------------------------------------------------
+    # merging, labels, actors
+    # ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def family(t: str) -> str:
+        return "obstacle" if t in _OBSTACLE else t
+
+    def merge(self) -> None:
+        # an obstacle clause whose label lies inside a longer one of the same section: keep the longer
+        for k, c in enumerate(self.cands):
+            if c.type not in _OBSTACLE or c.rule != "cue:obstacle-clause":
+                continue
+            for j, d in enumerate(self.cands):
+                if j != k and d.type in _OBSTACLE and d.section == c.section and d.rule == c.rule \
+                        and d.dropped is None and len(d.norm) > len(c.norm) and c.norm in d.norm:
+                    c.dropped = j
+                    break
+        kept: list[int] = []
+        for k in sorted(range(len(self.cands)), key=lambda i: (self.cands[i].vs, i)):
+            c = self.cands[k]
+            if c.dropped is not None:
+                continue
+            target = None
+            for j in kept:
+                d = self.cands[j]
+                if self.family(d.type) != self.family(c.type):
+                    continue
+                if d.vs == c.vs and d.ve == c.ve and d.norm == c.norm:
+                    target = j
+                elif d.norm == c.norm:
+                    target = j
+                elif c.type in ("Policy", "Organization", "Case"):
+                    continue
+                elif _jaccard(d.norm, c.norm) >= 0.6:
+                    target = j
+                elif c.section == d.section and (c.norm in d.norm or d.norm in c.norm) and c.parent is None \
+                        and d.parent is None and c.group is None and d.group is None:
+                    target = j
+                elif c.conclusion and not d.conclusion and c.group is None and _common_run(d.norm, c.norm):
+                    target = j
+                elif self.family(c.type) == "obstacle" and d.vs <= c.vs and c.ve <= d.ve \
+                        and c.parent is None and c.group is None:
+                    target = j  # a clause inside an earlier obstacle's quote
+                if target is not None:
+                    break
+            if target is None:
+                kept.append(k)
+            else:
+                c.dropped = target
+                d = self.cands[target]
+                if "actor" in c.props and ("actor" not in d.props or (
+                        c.props.get("_src") == "subject" and d.props.get("_src") != "subject")):
+                    d.props["actor"] = c.props["actor"]
+                    d.props["_src"] = c.props.get("_src")
+        # re-point relations and parents
+        def final(i: int | None) -> int | None:
+            while i is not None and self.cands[i].dropped is not None:
+                i = self.cands[i].dropped
+            return i
+
+        for c in self.cands:
+            c.parent = final(c.parent)
+        for r in self.rels:
+            r.subject = final(r.subject)
+            r.object = final(r.object)
+        self.rels = [r for r in self.rels if r.subject != r.object]
+
+    def live(self) -> list[int]:
+        return [k for k, c in enumerate(self.cands) if c.dropped is None]
+
+    def abstract_en_labels(self) -> None:
+        """English labels from the English abstract for abstract enumerations of the same length."""
+        if not self.chinese:
+            return
+        span = self.dt.span_of("abstract-en")
+        if span is None:
+            return
+        vs, ve = self.vspan(*span)
+        lists = []
+        for m in self._ENUM_EN.finditer(self.view, vs, ve):
+            lists.append(("obstacle", [self.view[a:b] for a, b in self._split_enum(*m.span(1), True)]))
+        for m in self._PROPOSED_EN.finditer(self.view, vs, ve):
+            seg = m.group(1)
+            lists.append(("Strategy", [p.strip() for p in re.split(r"\s*[–—\-/]\s*", seg) if p.strip()]))
+        groups: dict[str, list[int]] = {}
+        for k in self.live():
+            c = self.cands[k]
+            if c.group and c.section == "abstract-zh":
+                groups.setdefault(c.group[0], []).append(k)
+        for key, members in groups.items():
+            fam = self.family(self.cands[members[0]].type)
+            total = self.cands[members[0]].group[2]
+            for lfam, names in lists:
+                if lfam == fam and len(names) == total == len(members):
+                    for k, name in zip(sorted(members, key=lambda i: self.cands[i].group[1]), names):
+                        self.cands[k].en = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
+                    break
+
+    def infer_actors(self) -> None:
+        """A strategy without a stated actor takes the actor of a stated one sharing a token."""
+        stated = [k for k in self.live() if self.cands[k].type == "Strategy"
+                  and self.cands[k].props.get("_src") == "subject"]
+        for k in self.live():
+            c = self.cands[k]
+            if c.type != "Strategy" or c.props.get("actor"):
+                continue
+            mine = set(tokens(c.norm))
+            best, score = None, 0
+            for j in stated:
+                shared = len(mine & set(tokens(self.cands[j].norm)))
+                if shared > score:
+                    best, score = self.cands[j].props["actor"], shared
+            if best:
+                c.props.update(_ap(best, "overlap"))
+
+    # ---------------------------------------------------------------------------------------
+    # relations
+    # ---------------------------------------------------------------------------------------
+
+    def relations(self) -> None:
+        live = self.live()
+        obst = [k for k in live if self.cands[k].type in _OBSTACLE]
+        strat = [k for k in live if self.cands[k].type == "Strategy"]
+        mech = [k for k in live if self.cands[k].type == "Mechanism"]
+        theo = [k for k in live if self.cands[k].type == "Theory"]
+        toks = {k: set(tokens(self.cands[k].norm + " " + self.cands[k].props.get("dimension", "")))
+                for k in live}
+        # parallel order of two enumerations in one passage
+        groups: dict[str, list[int]] = {}
+        for k in live:
+            if self.cands[k].group:
+                groups.setdefault(self.cands[k].group[0], []).append(k)
+        linked: set[tuple[int, int]] = set()
+        for ok, om in groups.items():
+            if not ok.startswith("obst@"):
+                continue
+            for sk, sm in groups.items():
+                if not sk.startswith("strat@"):
+                    continue
+                ov, sv = int(ok[5:]), int(sk[6:])
+                if 0 < sv - ov < 200 and len(om) == len(sm):
+                    om_s = sorted(om, key=lambda i: self.cands[i].group[1])
+                    sm_s = sorted(sm, key=lambda i: self.cands[i].group[1])
+                    for o, s in zip(om_s, sm_s):
+                        self.rel(s, "mitigates", o, self.cands[o].vs, self.cands[s].ve, 0.5,
+                                 "parallel order of enumerations", "recommended")
+                        linked.add((s, o))
+        # 针对X: a strategy section that opens with 针对X
+        for s in strat:
+            c = self.cands[s]
+            if (s, None) in linked:
+                continue
+            best, score = None, 0.0
+            for o in obst:
+                shared = toks[s] & toks[o]
+                if not shared:
+                    continue
+                sc = len(shared) / (len(toks[o]) or 1)
+                if sc > score:
+                    best, score = o, sc
+            if best is not None and score >= 0.34 and (s, best) not in linked:
+                oc = self.cands[best]
+                self.rel(s, "mitigates", best, c.vs, c.ve, round(0.3 + 0.4 * min(score, 1.0), 2),
+                         "lexical overlap (jieba tokens) of strategy and obstacle", "recommended")
+        for m in re.finditer(r"针对([^，。；]{2,30})[，,]", self.view):
+            target = None
+            for o in obst:
+                if _common_run(self.cands[o].norm, m.group(1), 3):
+                    target = o
+                    break
+            if target is None:
+                continue
+            for s in strat:
+                if m.end() <= self.cands[s].vs < m.end() + 400:
+                    self.rel(s, "mitigates", target, m.start(), self.cands[s].ve, 0.55, "针对X", "recommended")
+        # heading obstacles hinder mechanisms sharing a dimension token
+        for o in obst:
+            c = self.cands[o]
+            if c.rule != "heading:obstacle-subsection":
+                continue
+            dim = c.props.get("dimension", "")
+            dt = set(tokens(dim)) if dim else toks[o]
+            for k in mech:
+                shared = dt & toks[k]
+                if shared:
+                    self.rel(o, "hinders", k, c.vs, c.ve, 0.5, "shared dimension token " + "/".join(sorted(shared)))
+        # theories ground mechanisms sharing a token
+        for t in theo:
+            for k in mech:
+                shared = toks[t] & toks[k]
+                if shared:
+                    c = self.cands[t]
+                    self.rel(t, "grounds", k, c.vs, c.ve, 0.4, "shared token " + "/".join(sorted(shared)))
+
+    # ---------------------------------------------------------------------------------------
+    # output
+    # ---------------------------------------------------------------------------------------
+
+    _KIND = {"Barrier": "barrier", "Problem": "problem", "Strategy": "strategy", "Mechanism": "mechanism",
+             "Theory": "theory", "Policy": "policy", "Organization": "org", "Case": "case",
+             "Statistic": "statistic"}
+
+    def quote_of(self, vs: int, ve: int) -> tuple[str, int, int, str | None]:
+        start, end = self.ospan(vs, ve)
+        quote = self.text[start:end]
+        sec = self.section_id(start)
+        loc = self.orig.locate(quote, section=sec)
+        if loc is None:
+            loc = self.orig.locate(quote)
+            sec = self.section_id(loc.start) if loc else sec
+        if loc is not None:
+            start, end = loc.start, loc.end
+            quote = self.text[start:end]
+        return quote, start, end, sec
+
+    def finish(self) -> Proposal:
+        entities: list[ProposedEntity] = []
+        ids: dict[int, str] = {}
+        used: set[str] = set()
+        for k in self.live():
+            c = self.cands[k]
+            kind = self._KIND.get(c.type, _slug(c.type))
+            label: dict[str, str] = {}
+            if self.chinese or re.search(r"[\u4e00-\u9fff]", c.label):
+                label["zh"] = c.label
+                if c.en:
+                    label["en"] = c.en
+            else:
+                label["en"] = c.label
+            if label.get("en") and _slug(label["en"]):
+                slug = f"{self.doc_slug}-{_slug(label['en'])[:60].strip('-')}"
+            else:
+                slug = f"{self.doc_slug}-{hashlib.sha1(label['zh'].encode()).hexdigest()[:8]}"
+            eid = f"{kind}/{slug}"
+            n = 2
+            while eid in used:
+                eid = f"{kind}/{slug}-{n}"
+                n += 1
+            used.add(eid)
+            ids[k] = eid
+            quote, start, end, sec = self.quote_of(c.vs, c.ve)
+            props = {key: value for key, value in c.props.items() if not key.startswith("_")}
+            entities.append(ProposedEntity(eid, c.type, label, quote, start, end, sec, round(c.confidence, 2),
+                                           c.rule, props))
+        relations: list[ProposedRelation] = []
+        seen: set[tuple[str, str, str]] = set()
+        for r in self.rels:
+            if r.subject not in ids or r.object not in ids:
+                continue
+            key = (ids[r.subject], r.predicate, ids[r.object])
+            if key in seen:
+                continue
+            seen.add(key)
+            vs, ve = r.vs, r.ve
+            if ve - vs > 400:
+                vs, ve = self.cands[r.subject].vs, self.cands[r.subject].ve
+            quote, start, end, sec = self.quote_of(vs, ve)
+            relations.append(ProposedRelation(key[0], r.predicate, key[2], quote, start, end, sec,
+                                              round(r.confidence, 2), r.rule, r.modality))
+        return Proposal(self.doc_id, tuple(entities), tuple(relations))
+
+
+def propose(text: str, doc_id: str) -> Proposal:
+    """Propose a draft coding of ``text`` (the paper's extracted text) for document ``doc_id``.
+
+    >>> p = propose("5. 障碍分析\\n5.1. 信息维度：数据安全的困境\\n企业存在“数据过载”问题。\\n", "d9")
+    >>> [(e.type, e.label["zh"]) for e in p.entities]
+    [('Barrier', '数据安全的困境'), ('Barrier', '数据过载')]
+    """
+    return _Proposer(text, doc_id).run()

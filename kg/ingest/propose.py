@@ -67,9 +67,9 @@ from kg.ingest.model import Proposal, ProposedEntity, ProposedRelation
 
 @lru_cache(maxsize=1)
 def _opencc():
-    from opencc import OpenCC
+    from opencc import OpenCC  # the OpenCC package (its t2s configuration ships with it)
 
-    return OpenCC("t2s")
+    return OpenCC("t2s.json")
 
 
 @lru_cache(maxsize=None)

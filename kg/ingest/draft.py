@@ -257,7 +257,8 @@ _Dumper.add_representer(str, _str)
 def render(draft: Draft, *, source: str) -> bytes:
     """The draft file's bytes (stable: the same draft gives the same bytes)."""
     header = (
-        f"# Draft coding of document {draft.document}, proposed by `kg ingest` from {source!r}.\n"
+        f"# Draft coding of document {draft.document}, proposed by `kg ingest` from {source!r}\n"
+        "# (the original file is named in documents/metadata.yaml).\n"
         "# Every item marked `status: draft` was proposed from the text (confidence 0..1, rule);\n"
         f"# review with `kg review {draft.document}` or by editing this file: an item without\n"
         "# `status: draft` counts as reviewed and is kept on re-runs; keys listed under\n"

@@ -401,7 +401,7 @@ def ingest_one(path: Path, *, source: Path, doc_id: Optional[str], dry_run: bool
     old = drafts.read_draft(target)
     merged = drafts.merge(new, old, known_ids=set(context.types))
     result.skipped = merged.skipped
-    body = drafts.render(merged, source=str(path.resolve()))
+    body = drafts.render(merged, source=f"documents/{copy.name}")
     result.draft = target
 
     metadata_text = None
@@ -430,7 +430,7 @@ def ingest_one(path: Path, *, source: Path, doc_id: Optional[str], dry_run: bool
                                     or key not in (r.get("subject"), r.get("object"))]
             else:
                 merged.relations.remove(item)
-            body = drafts.render(merged, source=str(path.resolve()))
+            body = drafts.render(merged, source=f"documents/{copy.name}")
     assert verified is not None
     result.entities, result.relations, result.alignments = _report(merged, verified, alignments)
     if dry_run:
@@ -498,7 +498,7 @@ def _item_at(path: Path, where: str, merged: drafts.Draft) -> Optional[dict[str,
     line = int(m.group(1))
     data = read_yaml(path)
     for key, items in (("entities", merged.entities), ("relations", merged.relations)):
-        for raw, item in zip(data.get(key) or [], items):
+        for raw, item in zip(data.get(key) or [], items, strict=False):
             if raw.get(LINE_KEY) == line:
                 return item
     return None
@@ -553,28 +553,18 @@ def _write(source: Path, copy: Optional[Path], data: bytes, metadata_path: Path,
         (source / "documents").mkdir(parents=True, exist_ok=True)
         target.parent.mkdir(parents=True, exist_ok=True)
         plan: list[tuple[Path, Path, Callable[[], None]]] = []
-        if copy is not None:
-            tmp = _stage(copy, data)
-            staged.append(tmp)
-            plan.append((tmp, copy, lambda c=copy: c.unlink(missing_ok=True)))
-        if new_metadata is not None:
-            tmp = _stage(metadata_path, new_metadata.encode("utf-8"))
-            staged.append(tmp)
-            if old_metadata is None:
-                undo = (lambda: metadata_path.unlink(missing_ok=True))
-            else:
-                undo = (lambda: _replace(_stage(metadata_path, old_metadata.encode("utf-8")),
-                                         metadata_path))
-            plan.append((tmp, metadata_path, undo))
         old_draft = target.read_bytes() if target.exists() else None
-        if old_draft != body:
-            tmp = _stage(target, body)
+        old_meta = None if old_metadata is None else old_metadata.encode("utf-8")
+        for final, payload, before in (
+                (copy, data, None),
+                (metadata_path if new_metadata is not None else None,
+                 (new_metadata or "").encode("utf-8"), old_meta),
+                (target if old_draft != body else None, body, old_draft)):
+            if final is None:
+                continue
+            tmp = _stage(final, payload)
             staged.append(tmp)
-            if old_draft is None:
-                undo = (lambda: target.unlink(missing_ok=True))
-            else:
-                undo = (lambda: _replace(_stage(target, old_draft), target))
-            plan.append((tmp, target, undo))
+            plan.append((tmp, final, _undo(final, before)))
         for tmp, final, undo in plan:
             _replace(tmp, final)
             done.append(undo)
@@ -594,6 +584,17 @@ def _write(source: Path, copy: Optional[Path], data: bytes, metadata_path: Path,
                           hint="nothing was changed; check the permissions of the directory"
                           ) from None
         raise
+
+
+def _undo(path: Path, before: Optional[bytes]) -> Callable[[], None]:
+    """Put ``path`` back as it was: removed when it did not exist, else its old bytes."""
+    def undo() -> None:
+        if before is None:
+            path.unlink(missing_ok=True)
+        else:
+            _replace(_stage(path, before), path)
+
+    return undo
 
 
 # -- many files ------------------------------------------------------------------------------

@@ -221,3 +221,98 @@ def test_seed_build_is_byte_identical_without_drafts(seed_store: Path, tmp_path:
         assert (current_build(seed_store) / name).read_bytes() == \
             (current_build(tmp_path / "again") / name).read_bytes()
     assert b"status" not in (current_build(seed_store) / "graph.json").read_bytes()
+
+
+# -- outputs -------------------------------------------------------------------------------
+
+
+def test_trace_marks_draft_items_in_every_format(draft_store: Path) -> None:
+    base = ["trace", "barrier", BARRIER, "--lang", "en", "--data-dir", str(draft_store)]
+    tree = run(*base)
+    assert tree.exit_code == 0, tree.output
+    assert f"[{BARRIER}] (paper 900, draft)" in tree.stdout
+    assert f"[{STRATEGY}] (draft, actor: government" in tree.stdout
+    data = json.loads(run(*base, "--format", "json").stdout)
+    assert data["barrier"]["status"] == "draft"
+    assert {s["id"]: s.get("status") for s in data["strategies"]}[STRATEGY] == "draft"
+    for fmt in ("csv", "markdown", "table"):
+        out = run(*base, "--format", fmt)
+        assert out.exit_code == 0 and "draft" in out.stdout, fmt
+    # the seed barrier: items reached through the draft alignment are drafts, the rest are not
+    seed = json.loads(run("trace", "barrier", "barrier/data-security-risk", "--format", "json",
+                          "--data-dir", str(draft_store)).stdout)
+    statuses = {s["id"]: s.get("status") for s in seed["strategies"]}
+    assert statuses[STRATEGY] == "draft" and statuses["strategy/data-governance"] is None
+
+
+def test_show_list_search_path_mark_drafts(draft_store: Path) -> None:
+    d = ["--data-dir", str(draft_store)]
+    card = json.loads(run("show", STRATEGY, "--format", "json", *d).stdout)
+    assert card["entity"]["status"] == "draft" and card["outgoing"][0]["status"] == "draft"
+    reviewed = json.loads(run("show", "barrier/data-security-risk", "--format", "json", *d).stdout)
+    assert "status" not in reviewed["entity"]
+    assert any(i.get("status") == "draft" for i in reviewed["incoming"])
+    assert all("status" not in o for o in reviewed["outgoing"])
+    listed = run("list", "barriers", "--document", "900", "--format", "csv", *d).stdout
+    assert "draft" in listed.splitlines()[1]
+    rows = json.loads(run("list", "strategies", "--format", "json", *d).stdout)
+    assert {r["id"]: r.get("status") for r in rows}[STRATEGY] == "draft"
+    assert sum(1 for r in rows if r.get("status")) == 1
+    hits = json.loads(run("search", "数据安全监管", "--format", "json", *d).stdout)
+    assert hits[0]["id"] == STRATEGY and hits[0]["status"] == "draft"
+    assert "[draft]" in run("search", "数据安全监管", "--format", "csv", *d).stdout
+    path = run("path", BARRIER, "mechanism/information-empowerment", *d).stdout
+    assert "(stated, draft, paper 000/900)" in path
+    hops = json.loads(run("path", BARRIER, "mechanism/information-empowerment",
+                          "--format", "json", *d).stdout)["paths"][0]
+    assert hops[0]["status"] == "draft" and hops[0]["source"]["status"] == "draft"
+
+
+def test_reviewed_only_leaves_drafts_out_of_every_command(draft_store: Path, tmp_path: Path) -> None:
+    d = ["--data-dir", str(draft_store), "--reviewed-only"]
+    trace = json.loads(run("trace", "barrier", "barrier/data-security-risk", "--format", "json",
+                           *d).stdout)
+    assert STRATEGY not in {s["id"] for s in trace["strategies"]}
+    assert "draft" not in json.dumps(trace)
+    missing = run("show", BARRIER, *d)
+    assert missing.exit_code != 0
+    assert json.loads(run("list", "barriers", "--document", "900", "--format", "json",
+                          *d).stdout) == []
+    assert all(h["document"] != "900" for h in json.loads(
+        run("search", "数据安全监管", "--format", "json", *d).stdout))
+    assert run("path", "strategy/data-governance", "mechanism/information-empowerment",
+               *d).exit_code == 0
+    count = 'SELECT (COUNT(*) AS ?n) WHERE { ?s ikg:status "draft" }'
+    assert json.loads(run("sparql", count, "--format", "json", *d).stdout)[0]["n"] == 0
+    assert json.loads(run("sparql", count, "--format", "json", "--data-dir",
+                          str(draft_store)).stdout)[0]["n"] == 5
+    rows = json.loads(run("cypher", f'MATCH (n) WHERE n.id = "{BARRIER}" RETURN n.id',
+                          "--format", "json", *d).stdout)
+    assert rows == []
+    stats = json.loads(run("stats", "--format", "json", *d).stdout)
+    full = json.loads(run("stats", "--format", "json", "--data-dir", str(draft_store)).stdout)
+    assert full["entities"] - stats["entities"] == 2 and full["edges"] - stats["edges"] == 3
+    assert stats["triples"] < full["triples"]
+    nt = run("export", "--format", "nt", *d).stdout
+    assert "900-data-security" not in nt and "ikg:status" not in nt and "#status>" not in nt
+    page = tmp_path / "view.html"
+    viz = run("viz", "--out", str(page), *d)
+    assert viz.exit_code == 0 and "900-data-security" not in page.read_text(encoding="utf-8")
+
+
+def test_reviewed_only_graph_equals_the_build_without_the_draft_file(
+        draft_store: Path, tmp_path: Path) -> None:
+    """The filter is exact: the reviewed-only RDF is the graph built with no draft items."""
+    import shutil
+
+    from kg.store import read_ntriples, reviewed_only
+
+    from .conftest import SEED
+
+    source = tmp_path / "source"
+    shutil.copytree(SEED, source)
+    empty = DRAFT_YAML.split("entities:")[0] + "entities: []\nrelations: []\n"
+    add_draft_paper(source, empty)
+    build(source, tmp_path / "plain", validate=False, notify=lambda line: None)
+    assert read_ntriples(reviewed_only(draft_store)) == read_ntriples(tmp_path / "plain")
+    assert reviewed_only(tmp_path / "plain") == tmp_path / "plain"  # no drafts: the store itself

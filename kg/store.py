@@ -444,7 +444,7 @@ def without_drafts(projection: dict[str, Any], ntriples: str) -> tuple[dict[str,
     for s, p, o in triples:
         if p in _REIFIED:
             reified.setdefault(s, ["", "", ""])[_REIFIED[p]] = o
-    for assertion, (s, p, o) in reified.items():  # an assertion about a left-out entity goes too
+    for assertion, (s, _p, o) in reified.items():  # an assertion about a left-out entity goes
         if s in gone or o in gone:
             gone.add(assertion)
     unsaid = {tuple(spo) for assertion, spo in reified.items() if assertion in gone}

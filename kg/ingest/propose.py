@@ -111,8 +111,9 @@ def _is_cjk(ch: str) -> bool:
     return o >= 0x2E80 or ch in "“”‘’–—·…"
 
 
-def _build_view(text: str) -> tuple[str, list[int]]:
-    """Whitespace runs dropped next to CJK characters, collapsed to one space elsewhere."""
+def _build_view(text: str, breaks: frozenset[int] = frozenset()) -> tuple[str, list[int]]:
+    """Whitespace runs dropped next to CJK characters, collapsed to one space elsewhere; a run
+    holding one of ``breaks`` (the end of a heading line) becomes a newline."""
     out: list[str] = []
     pos: list[int] = []
     n = len(text)
@@ -123,7 +124,11 @@ def _build_view(text: str) -> tuple[str, list[int]]:
             j = i
             while j < n and text[j].isspace():
                 j += 1
-            if out and j < n and not _is_cjk(out[-1]) and not _is_cjk(text[j]) and out[-1] != " ":
+            hard = next((b for b in range(i, j) if b in breaks), None)
+            if hard is not None and out:
+                out.append("\n")
+                pos.append(hard)
+            elif out and j < n and not _is_cjk(out[-1]) and not _is_cjk(text[j]) and out[-1] != " ":
                 out.append(" ")
                 pos.append(i)
             i = j
@@ -208,8 +213,8 @@ class _Rel:
     modality: str = "stated"
 
 
-_CLAUSE_END = "，。；：,;:！？!?"
-_SENT_END = "。；！？!?;"
+_CLAUSE_END = "，。；：,;:！？!?\n"
+_SENT_END = "。；！？!?;\n"
 
 
 class _Proposer:
@@ -220,7 +225,18 @@ class _Proposer:
         self.norm = normalise(text)
         self.dt = DocumentText(doc_id, self.norm)
         self.orig = DocumentText(doc_id, text)
-        self.view, self.vpos = _build_view(self.norm)
+        breaks = set()
+        for sec in self.dt.sections:
+            nl = self.norm.find("\n", sec.start)
+            if nl >= 0:
+                breaks.add(nl)
+        for table in self.dt.tables:
+            for start in (table.start, self.norm.find("\n", table.start) + 1):
+                nl = self.norm.find("\n", start)
+                if nl >= 0:
+                    breaks.add(nl)
+            breaks.add(table.end - 1 if table.end > 0 and self.norm[table.end - 1] == "\n" else table.end)
+        self.view, self.vpos = _build_view(self.norm, frozenset(breaks))
         self.oview = "".join(text[p] for p in self.vpos)
         cjk = sum(1 for ch in self.view[:20000] if "\u4e00" <= ch <= "\u9fff")
         latin = sum(1 for ch in self.view[:20000] if ch.isascii() and ch.isalpha())
@@ -439,20 +455,20 @@ class _Proposer:
         # 存在“X”问题 / 陷入“X” / 面临“X” / 还存在“X”
         (re.compile(r"(?:存在|陷入|面临|遭遇|出现)(?:着)?(“([^”]{2,24})”)(?:问题|现象|情况|矛盾|困境)?"), 2, 0.7),
         # 存在(着)X的问题/情况
-        (re.compile(r"存在(?:着|很多|很严重的|严重的|较大的)?([^，。；：“”]{2,30}?)(?:的)?(?:问题|情况|现象|困境|风险)"),
+        (re.compile(r"存在(?:着|很多|很严重的|严重的|较大的)?([^\n，。；：“”]{2,30}?)(?:的)?(?:问题|情况|现象|困境|风险)"),
          1, 0.6),
         # 因…无法/难以/担心
-        (re.compile(r"因(?:为)?((?:担心|顾虑|难以|缺乏|无法)[^，。；(（]{2,30}|[^，。；(（]{2,20}?无法[^，。；(（]{2,20})"),
+        (re.compile(r"因(?:为)?((?:担心|顾虑|难以|缺乏|无法)[^\n，。；(（]{2,30}|[^\n，。；(（]{2,20}?无法[^\n，。；(（]{2,20})"),
          1, 0.55),
         # X层出不穷 / 愈演愈烈
-        (re.compile(r"([^，。；：]{2,20}?)(?:也)?(?:层出不穷|愈演愈烈|日益严重|日益突出|屡禁不止)"), 1, 0.6),
+        (re.compile(r"([^\n，。；：]{2,20}?)(?:也)?(?:层出不穷|愈演愈烈|日益严重|日益突出|屡禁不止)"), 1, 0.6),
         # 挑战之一是X / 面临着与X的竞争
-        (re.compile(r"挑战之一是([^，。；]{2,30})"), 1, 0.6),
-        (re.compile(r"面临(?:着)?(与[^，。；]{2,20}的竞争)"), 1, 0.6),
+        (re.compile(r"挑战之一是([^\n，。；]{2,30})"), 1, 0.6),
+        (re.compile(r"面临(?:着)?(与[^\n，。；]{2,20}的竞争)"), 1, 0.6),
         # 存在政策滞后性 / 存在X：
-        (re.compile(r"存在([^，。；：“”]{2,12}性)"), 1, 0.55),
+        (re.compile(r"存在([^\n，。；：“”]{2,12}性)"), 1, 0.55),
         # X鸿沟/缺口 at the start of a sentence
-        (re.compile(r"(?:^|(?<=[。；\n]))([^，。；：]{2,10}(?:鸿沟|缺口|壁垒|短板))"), 1, 0.5),
+        (re.compile(r"(?:^|(?<=[。；\n]))([^\n，。；：]{2,10}(?:鸿沟|缺口|壁垒|短板))"), 1, 0.5),
     ]
 
     def rule_obstacle_clauses(self, s, parent: int | None) -> None:
@@ -471,9 +487,9 @@ class _Proposer:
 
     # -- enumerations of obstacles ----------------------------------------------------------
 
-    _ENUM_ZH = re.compile(r"(?:存在|面临|包括|出现|有|如|即)(?:着)?([^。；：]{4,120}?)等(?:现实|主要|诸多|多重|一系列)?"
+    _ENUM_ZH = re.compile(r"(?:存在|面临|包括|出现|有|如|即)(?:着)?([^\n。；：]{4,120}?)等(?:现实|主要|诸多|多重|一系列)?"
                           r"(?:问题|障碍|困境|挑战|难题|风险|瓶颈)")
-    _COLON_ZH = re.compile(r"(?:障碍|问题|挑战|困境|难题|焦点|瓶颈)：([^。；]{4,160})")
+    _COLON_ZH = re.compile(r"(?:障碍|问题|挑战|困境|难题|焦点|瓶颈)：([^\n。；]{4,160})")
     _ENUM_EN = re.compile(r"(?:obstacles|barriers|challenges|problems|difficulties|bottlenecks|risks)"
                           r"\s*,?\s*(?:such as|including|like|namely|:)\s+([^.;]{4,240})", re.I)
 
@@ -493,13 +509,16 @@ class _Proposer:
         if not english and len(parts) >= 2:
             # the last item of "A、B与C" holds two
             a, b = parts[-1]
-            m = re.search(r"[与和]", seg[a:b])
-            others = any(re.search(r"[与和]", seg[x:y]) for x, y in parts[:-1])
-            if m and not others and m.start() >= 2 and b - a - m.end() >= 2:
+            m = re.search(r"和|以及|及", seg[a:b])
+            if not m or m.start() < 2:
+                m = re.search(r"与", seg[a:b])
+                if m and any("与" in seg[x:y] for x, y in parts[:-1]):
+                    m = None
+            if m and m.start() >= 2 and b - a - m.end() >= 2:
                 parts[-1:] = [(a, a + m.start()), (a + m.end(), b)]
         return [(vs + a, vs + b) for a, b in parts if b - a >= 2]
 
-    _PROBLEM_SERIES = re.compile(r"(?:面临|存在|遇到)(?:着)?的?((?:[^、，。；]{2,20}?问题[、和与及]){1,}[^、，。；]{2,20}?问题)")
+    _PROBLEM_SERIES = re.compile(r"(?:面临|存在|遇到)(?:着)?的?((?:[^\n、，。；]{2,20}?问题[、和与及]){1,}[^\n、，。；]{2,20}?问题)")
 
     def rule_obstacle_lists(self) -> None:
         for m in self._PROBLEM_SERIES.finditer(self.view):
@@ -530,7 +549,7 @@ class _Proposer:
                 for k, (a, b) in enumerate(items):
                     lab_s = a
                     # drop a leading "信息维度的" (dimension qualifier) from the label
-                    mm = re.match(r"[^、，的]{2,6}(?:维度|层面)的", self.view[a:b])
+                    mm = re.match(r"[^\n、，的]{2,6}(?:维度|层面)的", self.view[a:b])
                     if mm:
                         lab_s = a + mm.end()
                     words = self.view[lab_s:b]
@@ -576,7 +595,7 @@ class _Proposer:
         if sents:
             first = self.view[sents[0][0]:sents[0][1]]
             for word, actor in cues.ACTOR_SUBJECTS:
-                if first.startswith(word) or re.search(rf"针对[^，。]*{word}", first):
+                if first.startswith(word) or re.search(rf"针对[^\n，。]*{word}", first):
                     return actor
         for word, actor in cues.ACTOR_SUBJECTS_EN:
             if word in title.lower():
@@ -595,14 +614,16 @@ class _Proposer:
             items = self._items(bs, be)
             if not items and parent is not None:
                 ts, te = self.heading_title_span(s)
-                self.add("Strategy", ts, te, "heading:strategy-item", 0.7, props=_ap(actor, "section"))
+                idx = self.add("Strategy", ts, te, "heading:strategy-item", 0.7, props=_ap(actor, "section"))
+                if idx is not None:
+                    self.heading_item[s.number] = idx
                 continue
             for a, b, end in items:
                 self.strategy_item(b, end, actor, a)
 
     def strategy_item(self, cs: int, ce: int, actor: str | None, marker: int) -> None:
         text = self.view[cs:ce]
-        m = re.match(r"\s*([^，。；：:,.]{2,24})[：:]", text)
+        m = re.match(r"\s*([^\n，。；：:,.]{2,24})[：:]", text)
         subjects_en = "|".join(re.escape(w) for w, _ in cues.ACTOR_SUBJECTS_EN)
         if m and not re.search(r"如下|以下|包括", m.group(1)):
             name_s, name_e = cs + m.start(1), cs + m.end(1)
@@ -631,7 +652,7 @@ class _Proposer:
             idx = self.add("Strategy", a, cut, "enum:strategy-item", 0.75, label=lab, props=props)
             rest = b
         # an embedded "，名称：" starts another item
-        for mm in re.finditer(r"[，,]([^，。；：:]{2,10})[：:]", self.view[rest:ce]):
+        for mm in re.finditer(r"[，,]([^\n，。；：:]{2,10})[：:]", self.view[rest:ce]):
             ns, ne = rest + mm.start(1), rest + mm.end(1)
             if re.search(r"如下|以下|例如|比如|如", mm.group(1)):
                 continue
@@ -648,7 +669,7 @@ class _Proposer:
     _SUBJ_RE = "|".join(re.escape(w) for w, _ in cues.ACTOR_SUBJECTS)
     _MODAL_ZH = re.compile(rf"(?P<subj>(?:{_SUBJ_RE})?)(?:也|还|则|更|均|都)?(?P<modal>需要|必须要|必须|应当|应该"
                            rf"|(?<=[{ ''.join(w[-1] for w, _ in cues.ACTOR_SUBJECTS)}])(?:需|应|要(?!想|求|素|点)|可以|可))"
-                           rf"(?!以|能|见|知|是|求)(?P<pred>[^。；]{{2}})")
+                           rf"(?!以|能|见|知|是|求)(?P<pred>[^\n。；]{{2}})")
     _MODAL_EN = re.compile(r"(?P<subj>(?:" + "|".join(re.escape(w) for w, _ in cues.ACTOR_SUBJECTS_EN) +
                            r"))\s+(?:also\s+|further\s+)?(?P<modal>should|must|need to|ought to|are advised to)\s+"
                            r"(?P<pred>[^.;]{4})", re.I)
@@ -665,9 +686,9 @@ class _Proposer:
                 st = m.start()
                 before = sent[:st].rstrip(" ")
                 # a clause start: the subject (or the modal) opens a clause
-                lead = re.search(r"(?:同时|因此|此外|另外|并且|而且|所以|也|还|在[^，]{0,20}的同时)*$", before)
+                lead = re.search(r"(?:同时|因此|此外|另外|并且|而且|所以|也|还|在[^\n，]{0,20}的同时)*$", before)
                 clause_start = lead.start() if lead else st
-                if clause_start > 0 and sent[clause_start - 1] not in "，,：:；( " and clause_start != 0:
+                if clause_start > 0 and sent[clause_start - 1] not in "，,：:；( \n" and clause_start != 0:
                     continue
                 subj = m.group("subj")
                 if not subj and (require_subject or m.group("modal") in ("需", "应", "要", "可", "可以")):
@@ -728,9 +749,13 @@ class _Proposer:
                     label = (ps, pe)
                     props = _ap(actor, "subject") or _ap(self.section_actor(s), "section") or _ap(
                         self.actor_keywords(self.view[ps:pe]), "keyword")
-                    self.add("Strategy", qs, qe, "cue:actor-modal", 0.6, label=label, props=props)
+                    sub = self.add("Strategy", qs, qe, "cue:actor-modal", 0.6, label=label, props=props)
+                    head = self.heading_item.get(s.number)
+                    if sub is not None and head is not None and self.cands[head].type == "Strategy":
+                        self.cands[sub].parent = head
+                        self.rel(sub, "partOf", head, qs, qe, 0.6, "cue:actor-modal", "recommended")
         # 要想…，就必须X
-        for m in re.finditer(r"(?P<subj>[^，。；]{0,12}?)要想[^，。；]{2,30}[，,](?:就|则)?必须(?P<pred>[^，。；]{2,40})",
+        for m in re.finditer(r"(?P<subj>[^\n，。；]{0,12}?)要想[^\n，。；]{2,30}[，,](?:就|则)?必须(?P<pred>[^\n，。；]{2,40})",
                              self.view):
             props = _ap(self.actor_of(m.group("subj").strip()), "subject") or _ap(
                 self.actor_keywords(m.group("pred")), "keyword")
@@ -744,7 +769,7 @@ class _Proposer:
                     sent_end = k
                     break
             i = m.end()
-            for cm in re.finditer(r"[^，,]+", self.view[m.end():sent_end]):
+            for cm in re.finditer(r"[^\n，,]+", self.view[m.end():sent_end]):
                 clause = cm.group(0)
                 cs, ce = m.end() + cm.start(), m.end() + cm.end()
                 c0 = re.sub(r"^(?:并|且|还|同时|以)", "", clause)
@@ -758,16 +783,26 @@ class _Proposer:
                          props=_ap("government", "subject"))
             _ = i
         # …策略。例如，X，
-        for m in re.finditer(r"策略[^。]{0,20}。例如[，,]([^，。；]{2,12})[，,]", self.view):
+        for m in re.finditer(r"策略[^\n。]{0,20}。例如[，,]([^\n，。；]{2,12})[，,]", self.view):
             self.add("Strategy", m.start(1), m.end(1), "cue:strategy-example", 0.55, label=m.span(1),
                      props=_ap(self.actor_keywords(m.group(1)), "keyword"))
 
-    _PROPOSED = re.compile(r"提出(?:了)?(?:构建|建立|实施)?(?:了)?[^。；]{0,20}?“([^”]{4,60})”[^。；]{0,20}?"
+    _PROPOSED = re.compile(r"提出(?:了)?(?:构建|建立|实施)?(?:了)?[^\n。；]{0,20}?“([^”]{4,60})”[^\n。；]{0,20}?"
                            r"(?:策略|对策|路径|建议|措施)")
     _PROPOSED_EN = re.compile(r"propos\w*\s+(?:an?\s+|the\s+)?[^.;]{0,40}?(?:strategy|strategies|path|"
                               r"countermeasures)\s+(?:of\s+)?“([^”]{4,120})”", re.I)
 
+    _ENUM_STRAT = re.compile(r"提出(?:了)?([^\n。；“”]{4,120}?)等(?:对策|策略|建议|路径|措施)")
+
     def rule_proposed_strategies(self) -> None:
+        for m in self._ENUM_STRAT.finditer(self.view):
+            items = self._split_enum(*m.span(1), False)
+            if len(items) < 2:
+                continue
+            key = f"strat@{m.start(1)}"
+            for k, (a, b) in enumerate(items):
+                self.add("Strategy", a, b, "enum:strategy-list", 0.65,
+                         props=_ap(self.actor_keywords(self.view[a:b]), "keyword"), group=(key, k, len(items)))
         for pattern, english in ((self._PROPOSED, False), (self._PROPOSED_EN, True)):
             for m in pattern.finditer(self.view):
                 vs, ve = m.span(1)
@@ -911,7 +946,7 @@ class _Proposer:
         return idx
 
     def rule_policies(self) -> None:
-        for m in re.finditer(r"《([^《》]{2,80})》", self.view):
+        for m in re.finditer(r"《([^\n《》]{2,80})》", self.view):
             title = m.group(1)
             if not cues.POLICY_TITLE_WORDS.search(title) or re.search(r"报告|年鉴|白皮书", title):
                 continue
@@ -952,7 +987,7 @@ class _Proposer:
                     issuers = self._orgs_at(base)
                     rule = "cue:policy-issued"
                 else:
-                    dm = re.search(r"((?:19|20)\d{2})\s?年(?:(\d{1,2})月)?[^。；]{0,30}$", lead)
+                    dm = re.search(r"((?:19|20)\d{2})\s?年(?:(\d{1,2})月)?[^\n。；]{0,30}$", lead)
                     if dm:
                         props["date"] = dm.group(1) + (f"-{int(dm.group(2)):02d}" if dm.group(2) else "")
             qs = vs
@@ -1008,7 +1043,12 @@ class _Proposer:
                     c.dropped = j
                     break
         kept: list[int] = []
-        for k in sorted(range(len(self.cands)), key=lambda i: (self.cands[i].vs, i)):
+        def rank(i: int) -> tuple[int, int, int]:
+            c = self.cands[i]
+            late = (c.section or "").startswith("abstract") or c.conclusion
+            return (1 if late else 0, c.vs, i)
+
+        for k in sorted(range(len(self.cands)), key=rank):
             c = self.cands[k]
             if c.dropped is not None:
                 continue
@@ -1040,6 +1080,8 @@ class _Proposer:
             else:
                 c.dropped = target
                 d = self.cands[target]
+                if c.group and not d.group:
+                    d.group = c.group
                 if "actor" in c.props and ("actor" not in d.props or (
                         c.props.get("_src") == "subject" and d.props.get("_src") != "subject")):
                     d.props["actor"] = c.props["actor"]
@@ -1137,6 +1179,16 @@ class _Proposer:
                         self.rel(s, "mitigates", o, self.cands[o].vs, self.cands[s].ve, 0.5,
                                  "parallel order of enumerations", "recommended")
                         linked.add((s, o))
+        # parallel order of headings: the n-th obstacle sub-heading and the n-th strategy sub-heading
+        heads_o = [k for n, k in sorted(self.heading_item.items(), key=lambda t: self.cands[t[1]].vs)
+                   if self.cands[k].dropped is None and self.cands[k].type in _OBSTACLE]
+        heads_s = [k for n, k in sorted(self.heading_item.items(), key=lambda t: self.cands[t[1]].vs)
+                   if self.cands[k].dropped is None and self.cands[k].type == "Strategy"]
+        if len(heads_o) == len(heads_s) >= 2:
+            for o, s in zip(heads_o, heads_s):
+                self.rel(s, "mitigates", o, self.cands[s].vs, self.cands[s].ve, 0.55,
+                         "parallel order of obstacle and strategy headings", "recommended")
+                linked.add((s, o))
         # 针对X: a strategy section that opens with 针对X
         for s in strat:
             c = self.cands[s]
@@ -1154,7 +1206,7 @@ class _Proposer:
                 oc = self.cands[best]
                 self.rel(s, "mitigates", best, c.vs, c.ve, round(0.3 + 0.4 * min(score, 1.0), 2),
                          "lexical overlap (jieba tokens) of strategy and obstacle", "recommended")
-        for m in re.finditer(r"针对([^，。；]{2,30})[，,]", self.view):
+        for m in re.finditer(r"针对([^\n，。；]{2,30})[，,]", self.view):
             target = None
             for o in obst:
                 if _common_run(self.cands[o].norm, m.group(1), 3):

@@ -1,0 +1,240 @@
+"""Benchmark of ``kg.ingest.propose``: leave-one-out on the two seed papers, and timings.
+
+Run: ``.venv/bin/python benchmarks/bench_ingest.py`` (a benchmark, not a test: it prints a table).
+
+For each seed paper (000, 003) ``propose`` sees only the raw text of ``seed_data/documents/``;
+its items are compared with the curated coding of that paper (``seed_data/annotations/000-*.yaml``
+and ``003.yaml``; the proposer has no access to them).
+
+Type families: obstacle = Barrier or Problem (000 codes Barrier, 003 Problem); Strategy;
+Mechanism; Theory; Policy.
+
+Matching rule (one proposed item ↔ one curated item, same family, one-to-one):
+  a pair is a candidate when
+  (a) quote overlap: a proposed quote span and one of the curated item's quote spans in that
+      paper (``quote`` or ``evidence`` quotes, located with ``kg.documents.DocumentText.locate``)
+      overlap by at least half of the shorter span; or
+  (b) label similarity: a label of the proposed item (zh or en) and a label or alt label of the
+      curated one are equal, or have a character-bigram Jaccard similarity ≥ 0.6, after
+      removing whitespace and punctuation, lower-casing and converting to simplified Chinese.
+  Candidates are assigned greedily by score (overlap pairs first, then by similarity), each
+  item at most once, so a duplicate proposal counts as a false positive and one long proposal
+  cannot cover several curated items.
+recall = matched curated / curated; precision = matched proposed / proposed.
+Actor accuracy: among matched strategies whose curated item has an actor, the share whose
+proposed actor is the same. Policies: a curated policy is "complete" when it is matched, its
+proposed date equals the curated date and the proposed ``issuedBy`` organizations include every
+curated issuer (label equality after normalisation).
+
+Timings: one paper of about 25 KB (seed 000) after start-up (first call, which loads the jieba
+dictionary, and the mean of warm calls); 100 papers (the test papers of
+``tests/fixtures/papers`` and the seeds, repeated) in one process.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kg.documents import DocumentText  # noqa: E402
+from kg.ingest.propose import normalise, propose  # noqa: E402
+
+DOCS = ROOT / "seed_data" / "documents"
+ANN = ROOT / "seed_data" / "annotations"
+FAMILIES = {"Barrier": "obstacle", "Problem": "obstacle", "Strategy": "Strategy", "Mechanism": "Mechanism",
+            "Theory": "Theory", "Policy": "Policy"}
+ORDER = ["obstacle", "Strategy", "Mechanism", "Theory", "Policy"]
+
+
+def _norm(label: str) -> str:
+    return re.sub(r"[\s\W_]+", "", normalise(label).lower())
+
+
+def _bigrams(s: str) -> set[str]:
+    return {s[i:i + 2] for i in range(len(s) - 1)} or {s}
+
+
+def similarity(a: str, b: str) -> float:
+    a, b = _norm(a), _norm(b)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / len(x | y)
+
+
+def curated(doc: str) -> tuple[list[dict], dict[str, set[str]], dict[str, str]]:
+    """Curated items of one paper: (items, issuers per policy id, labels of organizations)."""
+    files = sorted(ANN.glob(f"{doc}-*.yaml")) + sorted(ANN.glob(f"{doc}.yaml"))
+    text = next(DOCS.glob(f"{doc}_*.txt")).read_text(encoding="utf-8")
+    dt = DocumentText(doc, text)
+    items, issuers, orgs = [], {}, {}
+    for f in files:
+        data = yaml.safe_load(f.read_text(encoding="utf-8"))
+        default = str(data.get("document", doc))
+        for e in data.get("entities", []):
+            if e["type"] == "Organization":
+                orgs[e["id"]] = e["label"].get("zh") or e["label"].get("en")
+            fam = FAMILIES.get(e["type"])
+            if fam is None:
+                continue
+            quotes = [{"quote": e["quote"], "section": e.get("section"), "document": default}] if "quote" in e \
+                else [dict(q, document=str(q.get("document", default))) for q in e.get("evidence", [])]
+            spans = []
+            for q in quotes:
+                if q["document"] != doc:
+                    continue
+                m = dt.locate(q["quote"], section=q.get("section")) or dt.locate(q["quote"])
+                if m:
+                    spans.append((m.start, m.end))
+            labels = [v for v in e["label"].values()]
+            for vs in (e.get("alt_labels") or {}).values():
+                labels.extend(vs)
+            items.append({"id": e["id"], "family": fam, "spans": spans, "labels": labels,
+                          "props": e.get("properties") or {}})
+        for r in data.get("relations", []):
+            if r["predicate"] == "issuedBy":
+                issuers.setdefault(r["subject"], set()).add(r["object"])
+    return items, issuers, orgs
+
+
+def overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
+    inter = min(a[1], b[1]) - max(a[0], b[0])
+    shorter = min(a[1] - a[0], b[1] - b[0])
+    return inter / shorter if inter > 0 and shorter > 0 else 0.0
+
+
+def match(proposed, cur) -> list[tuple[int, int]]:
+    cands = []
+    for i, p in enumerate(proposed):
+        for j, c in enumerate(cur):
+            if FAMILIES[p.type] != c["family"]:
+                continue
+            ov = max((overlap((p.start, p.end), s) for s in c["spans"]), default=0.0)
+            sim = max((similarity(pl, cl) for pl in p.label.values() for cl in c["labels"]), default=0.0)
+            if ov >= 0.5:
+                cands.append((1.0 + ov + sim / 10, i, j))
+            elif sim >= 0.6:
+                cands.append((sim, i, j))
+    cands.sort(key=lambda t: (-t[0], t[1], t[2]))
+    used_p, used_c, pairs = set(), set(), []
+    for _, i, j in cands:
+        if i in used_p or j in used_c:
+            continue
+        used_p.add(i)
+        used_c.add(j)
+        pairs.append((i, j))
+    return pairs
+
+
+def evaluate(doc: str) -> dict:
+    text = next(DOCS.glob(f"{doc}_*.txt")).read_text(encoding="utf-8")
+    proposal = propose(text, doc)
+    proposed = [e for e in proposal.entities if e.type in FAMILIES]
+    cur, issuers, orgs = curated(doc)
+    pairs = match(proposed, cur)
+    out = {"doc": doc, "rows": {}, "actor": [0, 0], "policies": [], "missed": [], "false": []}
+    for fam in ORDER:
+        n_c = sum(1 for c in cur if c["family"] == fam)
+        n_p = sum(1 for p in proposed if FAMILIES[p.type] == fam)
+        n_m = sum(1 for i, j in pairs if cur[j]["family"] == fam)
+        out["rows"][fam] = (n_c, n_p, n_m)
+    matched_p = {i for i, _ in pairs}
+    matched_c = {j for _, j in pairs}
+    out["missed"] = [c["id"] for j, c in enumerate(cur) if j not in matched_c]
+    out["false"] = [(p.type, p.label.get("zh") or p.label.get("en"), p.section)
+                    for i, p in enumerate(proposed) if i not in matched_p]
+    by_id = {e.id: e for e in proposal.entities}
+    issued: dict[str, set[str]] = {}
+    for r in proposal.relations:
+        if r.predicate == "issuedBy" and r.object in by_id:
+            issued.setdefault(r.subject, set()).add(_norm(by_id[r.object].label.get("zh")
+                                                          or by_id[r.object].label.get("en", "")))
+    for i, j in pairs:
+        p, c = proposed[i], cur[j]
+        if c["family"] == "Strategy" and c["props"].get("actor"):
+            out["actor"][1] += 1
+            out["actor"][0] += p.properties.get("actor") == c["props"]["actor"]
+    for j, c in enumerate(cur):
+        if c["family"] != "Policy":
+            continue
+        p = next((proposed[i] for i, jj in pairs if jj == j), None)
+        want = {_norm(orgs[o]) for o in issuers.get(c["id"], ())}
+        got = issued.get(p.id, set()) if p else set()
+        out["policies"].append({
+            "id": c["id"], "found": p is not None,
+            "date": (p.properties.get("date") if p else None, c["props"].get("date")),
+            "issuers": (sorted(got), sorted(want)),
+            "complete": p is not None and p.properties.get("date") == c["props"].get("date")
+            and want <= got,
+        })
+    return out
+
+
+def _ratio(a: int, b: int) -> str:
+    return f"{a / b:.2f}" if b else "  – "
+
+
+def main() -> None:
+    results = [evaluate("000"), evaluate("003")]
+    print("Leave-one-out on the seed papers (proposed from raw text vs curated coding)\n")
+    print(f"{'paper':6} {'family':10} {'curated':>7} {'proposed':>8} {'matched':>7} {'recall':>6} {'precision':>9}")
+    totals = {fam: [0, 0, 0] for fam in ORDER}
+    for res in results:
+        for fam in ORDER:
+            n_c, n_p, n_m = res["rows"][fam]
+            totals[fam] = [totals[fam][0] + n_c, totals[fam][1] + n_p, totals[fam][2] + n_m]
+            print(f"{res['doc']:6} {fam:10} {n_c:7} {n_p:8} {n_m:7} {_ratio(n_m, n_c):>6} {_ratio(n_m, n_p):>9}")
+    for fam in ORDER:
+        n_c, n_p, n_m = totals[fam]
+        print(f"{'both':6} {fam:10} {n_c:7} {n_p:8} {n_m:7} {_ratio(n_m, n_c):>6} {_ratio(n_m, n_p):>9}")
+    print()
+    for res in results:
+        a, n = res["actor"]
+        print(f"actor accuracy {res['doc']}: {a}/{n} = {_ratio(a, n)}")
+    print()
+    print("Policies (curated) — found / date (proposed vs curated) / issuers (proposed vs curated)")
+    for res in results:
+        for pol in res["policies"]:
+            mark = "OK " if pol["complete"] else ("-- " if not pol["found"] else "~  ")
+            print(f"  {mark}{res['doc']} {pol['id']:48} date {pol['date'][0]!s:8} vs {pol['date'][1]!s:8} "
+                  f"issuers {','.join(pol['issuers'][0]) or '-'} vs {','.join(pol['issuers'][1])}")
+    if "-v" in sys.argv:
+        for res in results:
+            print(f"\n{res['doc']} missed: {res['missed']}")
+            print(f"{res['doc']} unmatched proposals: {res['false']}")
+
+    # timings
+    print()
+    seed = next(DOCS.glob("000_*.txt")).read_text(encoding="utf-8")
+    t0 = time.perf_counter()
+    propose(seed, "t0")
+    first = time.perf_counter() - t0
+    runs = 5
+    t0 = time.perf_counter()
+    for k in range(runs):
+        propose(seed, f"t{k}")
+    warm = (time.perf_counter() - t0) / runs
+    print(f"one paper ({len(seed.encode()) / 1024:.1f} KB): first call {first:.2f} s (loads the jieba "
+          f"dictionary), warm {warm:.2f} s")
+    papers = sorted((ROOT / "tests" / "fixtures" / "papers").glob("*.txt")) + sorted(DOCS.glob("*.txt"))
+    texts = [p.read_text(encoding="utf-8") for p in papers]
+    batch = [texts[k % len(texts)] for k in range(100)]
+    size = sum(len(t.encode()) for t in batch)
+    t0 = time.perf_counter()
+    for k, t in enumerate(batch):
+        propose(t, f"b{k}")
+    total = time.perf_counter() - t0
+    print(f"100 papers ({len(texts)} distinct, {size / 1024:.0f} KB): {total:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -27,7 +27,7 @@ ACTOR_SUBJECTS: list[tuple[str, str]] = [
     ("电商平台企业", "enterprise"), ("平台企业", "enterprise"),
     ("中小企业", "enterprise"), ("大型企业", "enterprise"), ("传统企业", "enterprise"),
     ("制造企业", "enterprise"), ("企业层面", "enterprise"), ("企业", "enterprise"),
-    ("商家", "enterprise"),
+    ("商家", "enterprise"), ("合作社", "enterprise"), ("农户", "enterprise"),
     ("电商平台", "platform"), ("电子商务平台", "platform"), ("平台层面", "platform"),
     ("平台方", "platform"), ("平台", "platform"),
     ("各级政府", "government"), ("地方政府", "government"), ("政府层面", "government"),
@@ -45,12 +45,20 @@ ACTOR_SUBJECTS_EN: list[tuple[str, str]] = [
     ("regulators", "government"), ("the state", "government"), ("local governments", "government"),
     ("industry associations", "industry"), ("the industry", "industry"), ("industry", "industry"),
 ]
+#: English heading words naming an actor ("Enterprise strategies", "Platform measures").
+ACTOR_TITLE_EN: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(?:enterprise|firm|compan|sme|merchant|seller)", re.I), "enterprise"),
+    (re.compile(r"\bplatform", re.I), "platform"),
+    (re.compile(r"\b(?:government|state|public polic|regulat)", re.I), "government"),
+    (re.compile(r"\bindustr", re.I), "industry"),
+]
 #: words that let the actor be inferred when no subject is named (weaker).
 ACTOR_KEYWORDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"监管|法规|法律|立法|政策|治理体系|数字基建|基础设施|财政|税收|补贴|政产学研|数据治理"
                 r"|regulat|legislat|law|policy|policies|infrastructure|subsid|governance", re.I),
      "government"),
-    (re.compile(r"流量|生态|平台规则|工具包|容错|算法推荐|ecosystem|traffic|toolkit", re.I), "platform"),
+    (re.compile(r"流量|生态|平台规则|工具包|容错|算法推荐|ecosystem|traffic|toolkit|platform rules|ranking",
+                re.I), "platform"),
     (re.compile(r"行业协会|行业标准|行业自律|industry association|industry standard", re.I), "industry"),
     (re.compile(r"能力|人才|组织|团队|研发|转型|敏捷|capabilit|talent|organi[sz]ation|team|r&d", re.I),
      "enterprise"),
@@ -129,7 +137,7 @@ THEORY_STOP_TOKENS = frozenset(
     "有关 现有 已有 传统 经典 三大 两大 多种 各种 上述 以下 等 并 而 则 且 或 通过 提供 丰富 了 中 "
     "对于 关于 作为 形成 构建 理论 新 探讨 研究 一 二 三 四 五".split())
 THEORY_AFTER_EXCLUDE = re.compile(r"^(?:支撑|层面|基础|依据|框架|价值|意义|贡献|视角|上|界|研究|分析|模型|与实践|和实践)")
-EN_THEORY = re.compile(r"\b((?:[A-Za-z][\w'’-]*\s+){1,4})theory\b|\btheory of ((?:[\w'’-]+\s+){0,3}[\w'’-]+)",
+EN_THEORY = re.compile(r"\b((?:[A-Za-z][\w'’-]* +){1,4})theory\b|\btheory of ((?:[\w'’-]+ +){0,3}[\w'’-]+)",
                        re.I)
 EN_THEORY_STOP = frozenset(
     "the a an this that these our its their based on of in and or with by to from as is are was "

@@ -170,6 +170,9 @@ def _balance(s: str) -> str:
 
 
 def _common_run(a: str, b: str, k: int = 4) -> bool:
+    if a.isascii() and b.isascii():  # English: two words in a row
+        wa, wb = re.findall(r"[a-z0-9-]+", a.lower()), " ".join(re.findall(r"[a-z0-9-]+", b.lower()))
+        return any(f" {x} {y} " in f" {wb} " for x, y in zip(wa, wa[1:]))
     a = re.sub(r"\W", "", a)
     b = re.sub(r"\W", "", b)
     return any(a[i:i + k] in b for i in range(len(a) - k + 1))
@@ -303,8 +306,10 @@ class _Proposer:
             lab = norm = label
         else:
             lab, norm = self.oview[vs:ve], self.view[vs:ve]
-        lab = _balance(lab.strip(" ，、。；：,;:"))
-        norm = _balance(norm.strip(" ，、。；：,;:"))
+        lab = _balance(lab.strip(" ，、。；：,;:."))
+        norm = _balance(norm.strip(" ，、。；：,;:."))
+        lab = re.sub(r"^(?:also|further|actively|then)\s+", "", lab)
+        norm = re.sub(r"^(?:also|further|actively|then)\s+", "", norm)
         if len(norm) < 2 or len(lab) > 120:
             return None
         start, _ = self.ospan(vs, ve)
@@ -422,7 +427,7 @@ class _Proposer:
             head = head.strip()
             parent = self._parent(s)
             # mechanisms
-            if cues.MECHANISM_HEAD.search(head.strip()) and len(head) <= 30 and not (
+            if cues.MECHANISM_HEAD.search(head.strip()) and len(head) <= 30 and not self.children(s) and not (
                     parent is not None and self.section_kind(parent) in ("obstacle", "strategy")):
                 if self.section_kind(s) not in ("obstacle", "strategy") or cues.MECHANISM_HEAD.search(head):
                     if not re.search(r"框架|分析|模型|framework|analysis|model", head, re.I):
@@ -458,13 +463,13 @@ class _Proposer:
         (re.compile(r"存在(?:着|很多|很严重的|严重的|较大的)?([^\n，。；：“”]{2,30}?)(?:的)?(?:问题|情况|现象|困境|风险)"),
          1, 0.6),
         # 因…无法/难以/担心
-        (re.compile(r"因(?:为)?((?:担心|顾虑|难以|缺乏|无法)[^\n，。；(（]{2,30}|[^\n，。；(（]{2,20}?无法[^\n，。；(（]{2,20})"),
+        (re.compile(r"因(?:为)?((?:担心|顾虑|难以|缺乏|无法)[^\n，。；(（]{2,30}|[^\n，。；(（]{2,20}?[，,]?无法[^\n，。；(（]{2,20})"),
          1, 0.55),
         # X层出不穷 / 愈演愈烈
         (re.compile(r"([^\n，。；：]{2,20}?)(?:也)?(?:层出不穷|愈演愈烈|日益严重|日益突出|屡禁不止)"), 1, 0.6),
         # 挑战之一是X / 面临着与X的竞争
         (re.compile(r"挑战之一是([^\n，。；]{2,30})"), 1, 0.6),
-        (re.compile(r"面临(?:着)?(与[^\n，。；]{2,20}的竞争)"), 1, 0.6),
+        (re.compile(r"面临(?:着)?(与[^\n，。；]{2,20}的[\u4e00-\u9fff]{0,4}竞争)"), 1, 0.6),
         # 存在政策滞后性 / 存在X：
         (re.compile(r"存在([^\n，。；：“”]{2,12}性)"), 1, 0.55),
         # X鸿沟/缺口 at the start of a sentence
@@ -477,17 +482,22 @@ class _Proposer:
         for pattern, grp, conf in self._OBST_PATTERNS:
             for m in pattern.finditer(body):
                 label = m.group(grp)
+                ls, le = vs + m.start(grp), vs + m.end(grp)
+                tail = re.search(r"(?:的)?(?:问题|情况|现象)$", label)
+                if tail and tail.start() >= 2:
+                    le -= len(tail.group(0))
+                    label = label[:tail.start()]
                 if re.search(r"机遇|机会|优势|不利于|提供|研究|影响$|^(?:有|很多|一些|许多|不少)", label):
                     continue
                 qs, qe = vs + m.start(), vs + m.end()
                 idx = self.add(self.obstacle_type, qs, qe, "cue:obstacle-clause", conf,
-                               label=(vs + m.start(grp), vs + m.end(grp)), parent=parent)
+                               label=(ls, le), parent=parent)
                 if idx is not None and parent is not None:
                     self.rel(idx, "partOf", parent, qs, qe, conf, "cue:obstacle-clause")
 
     # -- enumerations of obstacles ----------------------------------------------------------
 
-    _ENUM_ZH = re.compile(r"(?:存在|面临|包括|出现|有|如|即)(?:着)?([^\n。；：]{4,120}?)等(?:现实|主要|诸多|多重|一系列)?"
+    _ENUM_ZH = re.compile(r"(?:存在|面临|包括|出现|有|如|即)(?:着)?([^\n。；：]{4,120}?)等[\u4e00-\u9fff]{0,4}?"
                           r"(?:问题|障碍|困境|挑战|难题|风险|瓶颈)")
     _COLON_ZH = re.compile(r"(?:障碍|问题|挑战|困境|难题|焦点|瓶颈)：([^\n。；]{4,160})")
     _ENUM_EN = re.compile(r"(?:obstacles|barriers|challenges|problems|difficulties|bottlenecks|risks)"
@@ -597,8 +607,8 @@ class _Proposer:
             for word, actor in cues.ACTOR_SUBJECTS:
                 if first.startswith(word) or re.search(rf"针对[^\n，。]*{word}", first):
                     return actor
-        for word, actor in cues.ACTOR_SUBJECTS_EN:
-            if word in title.lower():
+        for pattern, actor in cues.ACTOR_TITLE_EN:
+            if pattern.search(title):
                 return actor
         return self.actor_keywords(title)
 
@@ -612,7 +622,10 @@ class _Proposer:
             actor = self.section_actor(s)
             bs, be = self.body_span(s)
             items = self._items(bs, be)
-            if not items and parent is not None:
+            ts, te = self.heading_title_span(s)
+            group_title = re.search(r"层面|对策|建议|措施|策略|路径|方面|strateg|measure|recommend|implication",
+                                    self.view[ts:te], re.I)
+            if not items and parent is not None and not group_title:
                 ts, te = self.heading_title_span(s)
                 idx = self.add("Strategy", ts, te, "heading:strategy-item", 0.7, props=_ap(actor, "section"))
                 if idx is not None:
@@ -647,7 +660,8 @@ class _Proposer:
             props = (_ap(self.actor_of(self.view[a:cut]), "subject") or _ap(actor, "section")
                      or _ap(self.actor_keywords(self.view[a:b]), "keyword"))
             subj = re.match(rf"\s*(?:{subjects_en})\s+(?:should|must|need to|ought to|can)\s+",
-                            self.view[a:cut], re.I)
+                            self.view[a:cut], re.I) or re.match(
+                rf"(?:{self._SUBJ_RE}|合作社|农户)(?:也|还|则)?(?:需要|必须|应当|应该|需|应|要|可以|可)", self.view[a:cut])
             lab = (a + subj.end(), cut) if subj else None
             idx = self.add("Strategy", a, cut, "enum:strategy-item", 0.75, label=lab, props=props)
             rest = b
@@ -706,7 +720,7 @@ class _Proposer:
                     continue
                 # cut at an example or a purpose clause
                 cut = re.search(r"[，,]\s*(?:如|例如|比如|e\.g\.|for example|such as)|\((?:如|e\.g\.)|（如"
-                                r"|[，,](?:以|从而|确保|进而)", unit)
+                                r"|[，,](?:以|从而|确保|进而)|,\s*(?:while|whereas|so that|in order to|which)\b", unit)
                 if cut and cut.start() > 8:
                     unit = unit[:cut.start()]
                 unit = unit.rstrip(" ，,")
@@ -790,7 +804,7 @@ class _Proposer:
     _PROPOSED = re.compile(r"提出(?:了)?(?:构建|建立|实施)?(?:了)?[^\n。；]{0,20}?“([^”]{4,60})”[^\n。；]{0,20}?"
                            r"(?:策略|对策|路径|建议|措施)")
     _PROPOSED_EN = re.compile(r"propos\w*\s+(?:an?\s+|the\s+)?[^.;]{0,40}?(?:strategy|strategies|path|"
-                              r"countermeasures)\s+(?:of\s+)?“([^”]{4,120})”", re.I)
+                              r"countermeasures)\s*(?:of\s*)?“([^”]{4,120})”", re.I)
 
     _ENUM_STRAT = re.compile(r"提出(?:了)?([^\n。；“”]{4,120}?)等(?:对策|策略|建议|路径|措施)")
 
@@ -876,10 +890,12 @@ class _Proposer:
         if not self.chinese:
             for m in cues.EN_THEORY.finditer(self.view):
                 if m.group(1):
-                    words = m.group(1).split()
-                    while words and words[0].lower() in cues.EN_THEORY_STOP:
-                        words.pop(0)
-                    if not words or any(w.lower() in cues.EN_THEORY_STOP for w in words):
+                    words = []
+                    for w in reversed(m.group(1).split()):
+                        if w.lower() in cues.EN_THEORY_STOP or not re.match(r"^[A-Za-z][\w'’-]*$", w):
+                            break
+                        words.insert(0, w)
+                    if not words:
                         continue
                     name = " ".join(words) + " theory"
                     ls = m.end() - len(name)
@@ -1003,7 +1019,7 @@ class _Proposer:
         if not self.chinese:
             for table in self.tables:
                 tvs, tve = self.vspan(table.start, table.end)
-                for m in re.finditer(r"((?:19|20)\d{2})[.\-/](\d{1,2})\s+“([^”]{4,160})”\s*", self.view[tvs:tve]):
+                for m in re.finditer(r"((?:19|20)\d{2})[.\-/](\d{1,2})\s*“([^”]{4,160})”\s*", self.view[tvs:tve]):
                     vs, ve = tvs + m.start(), tvs + m.end()
                     props = {"title": m.group(3), "date": f"{m.group(1)}-{int(m.group(2)):02d}"}
                     issuers = self._orgs_at(ve)
@@ -1117,9 +1133,13 @@ class _Proposer:
             seg = m.group(1)
             lists.append(("Strategy", [p.strip() for p in re.split(r"\s*[–—\-/]\s*", seg) if p.strip()]))
         groups: dict[str, list[int]] = {}
+        zh = self.dt.span_of("abstract-zh")
+        if zh is None:
+            return
+        zs, ze = self.vspan(*zh)
         for k in self.live():
             c = self.cands[k]
-            if c.group and c.section == "abstract-zh":
+            if c.group and zs <= int(c.group[0].split("@")[1]) < ze:
                 groups.setdefault(c.group[0], []).append(k)
         for key, members in groups.items():
             fam = self.family(self.cands[members[0]].type)
@@ -1133,7 +1153,7 @@ class _Proposer:
     def infer_actors(self) -> None:
         """A strategy without a stated actor takes the actor of a stated one sharing a token."""
         stated = [k for k in self.live() if self.cands[k].type == "Strategy"
-                  and self.cands[k].props.get("_src") == "subject"]
+                  and self.cands[k].props.get("_src") in ("subject", "section")]
         for k in self.live():
             c = self.cands[k]
             if c.type != "Strategy" or c.props.get("actor"):

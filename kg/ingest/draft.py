@@ -242,8 +242,8 @@ def merge(new: Draft, old: Draft | None, *, known_ids: set[str]) -> Draft:
 
 # -- writing ---------------------------------------------------------------------------------
 
-class _Dumper(yaml.SafeDumper):
-    pass
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """libyaml's emitter when available (10x faster than the pure-Python one)."""
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -414,24 +414,26 @@ def ingest_one(path: Path, *, source: Path, doc_id: Optional[str], dry_run: bool
         result.metadata_added = True
 
     verified = None
-    for _ in range(len(merged.entities) + len(merged.relations) + 1):
+    for _ in range(3):
         try:
             verified = verify(target, body, merged, text, texts, context, ontology)
             break
-        except _BadItem as bad:
-            item = bad.item
-            if not drafts.is_draft(item):  # a reviewed item: the researcher must fix it
-                raise bad.error from None
-            key = drafts.item_key(item)
-            result.skipped.append(f"{key}: {bad.error.what}")
-            if "id" in item:
-                merged.entities.remove(item)
-                merged.relations = [r for r in merged.relations if not drafts.is_draft(r)
-                                    or key not in (r.get("subject"), r.get("object"))]
-            else:
-                merged.relations.remove(item)
+        except _BadItems as bad:
+            for item, error in bad.items:
+                if not drafts.is_draft(item):  # a reviewed item: the researcher must fix it
+                    raise error from None
+            for item, error in bad.items:
+                key = drafts.item_key(item)
+                result.skipped.append(f"{key}: {error.what}")
+                if "id" in item:
+                    merged.entities.remove(item)
+                    merged.relations = [r for r in merged.relations if not drafts.is_draft(r)
+                                        or key not in (r.get("subject"), r.get("object"))]
+                elif item in merged.relations:
+                    merged.relations.remove(item)
             body = drafts.render(merged, source=f"documents/{copy.name}")
-    assert verified is not None
+    if verified is None:
+        verified = verify(target, body, merged, text, texts, context, ontology)
     result.entities, result.relations, result.alignments = _report(merged, verified, alignments)
     if dry_run:
         return result
@@ -458,20 +460,40 @@ def verify(target: Path, body: bytes, merged: drafts.Draft, text: DocumentText, 
             fh.write(body)
         try:
             annotation = AnnotationFile(Path(tmp), ontology, needed)
-            entities = annotation.entities()
-            types = dict(context.types)
-            homes = dict(context.homes)
-            for entity in entities:
-                types[entity.id] = entity.type
-                homes[entity.id] = entity.document
-            relations = annotation.relations(types, homes)
         except KgError as exc:
-            error = KgError(f"the draft does not load: {exc.what}",
-                            where=exc.where.replace(tmp, str(target)), hint=exc.hint)
-            item = _item_at(Path(tmp), exc.where, merged)
-            if item is None:
-                raise error from None
-            raise _BadItem(item, error) from None
+            raise KgError(f"the draft does not load: {exc.what}",
+                          where=exc.where.replace(tmp, str(target)), hint=exc.hint) from None
+        bad: list[tuple[dict[str, Any], KgError]] = []
+
+        def refused(item: dict[str, Any], exc: KgError) -> None:
+            bad.append((item, KgError(f"the draft does not load: {exc.what}",
+                                      where=exc.where.replace(tmp, str(target)),
+                                      hint=exc.hint)))
+
+        entities = []
+        types = dict(context.types)
+        homes = dict(context.homes)
+        for raw, item in zip(annotation.raw_entities, merged.entities, strict=True):
+            try:
+                entity = annotation._entity(raw)
+            except KgError as exc:
+                refused(item, exc)
+                continue
+            if entity.id in context.types:
+                refused(item, KgError(f"id '{entity.id}' is already defined in another file",
+                                      where=exc_where(tmp, raw)))
+                continue
+            entities.append(entity)
+            types[entity.id] = entity.type
+            homes[entity.id] = entity.document
+        relations = []
+        for raw, item in zip(annotation.raw_relations, merged.relations, strict=True):
+            try:
+                relations.append(annotation._relation(raw, types, homes))
+            except KgError as exc:
+                refused(item, exc)
+        if bad:
+            raise _BadItems(bad)
     finally:
         os.unlink(tmp)
     located: dict[str, Any] = {e.id: e.evidence for e in entities}
@@ -480,28 +502,18 @@ def verify(target: Path, body: bytes, merged: drafts.Draft, text: DocumentText, 
     return located
 
 
-class _BadItem(Exception):
-    """One item of the draft that the loader refuses."""
+class _BadItems(Exception):
+    """Items of the draft that the loader refuses, with its one-line errors."""
 
-    def __init__(self, item: dict[str, Any], error: KgError) -> None:
-        super().__init__(error.line())
-        self.item, self.error = item, error
+    def __init__(self, items: list[tuple[dict[str, Any], KgError]]) -> None:
+        super().__init__(items[0][1].line())
+        self.items = items
 
 
-def _item_at(path: Path, where: str, merged: drafts.Draft) -> Optional[dict[str, Any]]:
-    """The draft item whose mapping starts on the line a loader error names."""
-    from kg.loaders.yaml_source import LINE_KEY, read_yaml
+def exc_where(path: str, raw: dict[str, Any]) -> str:
+    from kg.loaders.yaml_source import where
 
-    m = re.match(re.escape(str(path)) + r":(\d+)", where)
-    if not m:
-        return None
-    line = int(m.group(1))
-    data = read_yaml(path)
-    for key, items in (("entities", merged.entities), ("relations", merged.relations)):
-        for raw, item in zip(data.get(key) or [], items, strict=False):
-            if raw.get(LINE_KEY) == line:
-                return item
-    return None
+    return where(Path(path), raw)
 
 
 def _report(merged: drafts.Draft, located: dict[str, Any], alignments: list[Any]

@@ -322,6 +322,8 @@ class _Proposer:
             modality: str = "stated") -> None:
         if s is None or o is None or s == o:
             return
+        if ve - vs < 2 or ve - vs > 300:
+            vs, ve = self.cands[s].vs, self.cands[s].ve
         self.rels.append(_Rel(s, p, o, vs, ve, conf, rule, modality))
 
     # -- helpers ----------------------------------------------------------------------------
@@ -1269,9 +1271,10 @@ class _Proposer:
         quote = self.text[start:end]
         sec = self.section_id(start)
         loc = self.orig.locate(quote, section=sec)
-        if loc is None:
-            loc = self.orig.locate(quote)
-            sec = self.section_id(loc.start) if loc else sec
+        if loc is None or loc.start != start:
+            glob = self.orig.locate(quote)
+            if glob is not None and (loc is None or glob.start == start):
+                loc, sec = glob, None
         if loc is not None:
             start, end = loc.start, loc.end
             quote = self.text[start:end]
@@ -1316,7 +1319,7 @@ class _Proposer:
                 continue
             seen.add(key)
             vs, ve = r.vs, r.ve
-            if ve - vs > 400:
+            if ve - vs < 2 or ve - vs > 300 or self.section_id(self.vpos[vs]) != self.section_id(self.vpos[ve - 1]):
                 vs, ve = self.cands[r.subject].vs, self.cands[r.subject].ve
             quote, start, end, sec = self.quote_of(vs, ve)
             relations.append(ProposedRelation(key[0], r.predicate, key[2], quote, start, end, sec,
@@ -1327,7 +1330,7 @@ class _Proposer:
 def propose(text: str, doc_id: str) -> Proposal:
     """Propose a draft coding of ``text`` (the paper's extracted text) for document ``doc_id``.
 
-    >>> p = propose("5. 障碍分析\\n5.1. 信息维度：数据安全的困境\\n企业存在“数据过载”问题。\\n", "d9")
+    >>> p = propose("1. 障碍分析\\n1.1. 信息维度：数据安全的困境\\n企业存在“数据过载”问题。\\n", "d9")
     >>> [(e.type, e.label["zh"]) for e in p.entities]
     [('Barrier', '数据安全的困境'), ('Barrier', '数据过载')]
     """

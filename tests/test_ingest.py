@@ -368,3 +368,34 @@ def test_cli_clash_is_one_line(fake: None, runner, source_copy: Path, tmp_path: 
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if not line.startswith("note:")]
     assert len(errors) == 1 and "already ingested as document 004" in errors[0]
+
+
+# -- end to end --------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason=(
+    "kg build refuses what kg review --accept-all leaves: an accepted item with a zh-only label "
+    "('label needs both zh and en'), and accepted barriers without a hinders relation fail the "
+    "SHACL shapes; passes once accepted proposals may keep one label and draft-era shapes apply"))
+def test_ingest_review_build_trace(runner, source_copy: Path, seed_store: Path,  # type: ignore[no-untyped-def]
+                                   tmp_path: Path) -> None:
+    """The issue's flow with the real proposer: ingest, accept all, build, trace a barrier of
+    the new paper and see the seed paper's matching barrier with quotes of both papers."""
+    result = runner.invoke(app, ["ingest", str(PAPER), "--source", str(source_copy),
+                                 "--data-dir", str(seed_store), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    doc = data["document"]
+    barrier = next(a["entity"] for a in data["alignments"]
+                   if a["match"] == "barrier/data-security-risk")
+    result = runner.invoke(app, ["review", doc, "--accept-all", "--source", str(source_copy)])
+    assert result.exit_code == 0, result.stderr
+    store = tmp_path / "store"
+    result = runner.invoke(app, ["build", "--source", str(source_copy), "--data-dir", str(store)])
+    assert result.exit_code == 0, result.stderr
+    result = runner.invoke(app, ["trace", "barrier", barrier, "--data-dir", str(store)])
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert f"[{barrier}] (paper {doc})" in out
+    assert "barrier/data-security-risk" in out and "mechanism/information-empowerment" in out
+    assert "“数据安全与隐私保护不足”" in out and "“因担心核心数据泄露，放弃深度数据挖掘”" in out

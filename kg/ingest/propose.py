@@ -57,6 +57,7 @@ from functools import lru_cache
 from typing import Any
 
 from kg.documents import DocumentText
+from kg.ontology import ACTORS
 from kg.ingest import cues
 from kg.ingest.model import Proposal, ProposedEntity, ProposedRelation
 
@@ -444,11 +445,14 @@ class _Proposer:
             own = self.section_kind(s)
             if kind == "obstacle" and own != "strategy":
                 lab = (ts + len(head) + 1, te) if sep and te - ts - len(head) > 3 else (ts, te)
-                props = {"dimension": head} if sep else {}
-                idx = self.add(self.obstacle_type, ts, te, "heading:obstacle-subsection", 0.85,
-                               label=lab, props=props)
+                idx = self.add(self.obstacle_type, ts, te, "heading:obstacle-subsection", 0.85, label=lab)
                 if idx is not None:
                     self.heading_item[s.number] = idx
+                    if sep and self.obstacle_type == "Barrier" and re.search(
+                            r"维度|层面|方面|环境|dimension|level", head, re.I) and len(head) <= 12:
+                        dim = self.add("Dimension", ts, ts + len(head), "heading:dimension-prefix", 0.7)
+                        self.cands[idx].props["_dimension"] = head
+                        self.rel(idx, "inDimension", dim, ts, te, 0.7, "heading:dimension-prefix")
                 self.rule_obstacle_clauses(s, idx)
 
         # obstacle sections without sub-headings: cue clauses in their body
@@ -1010,6 +1014,8 @@ class _Proposer:
                         props["date"] = dm.group(1) + (f"-{int(dm.group(2)):02d}" if dm.group(2) else "")
             qs = vs
             qe = issuers[-1][1] if issuers and in_table else ve
+            if len(re.sub(r"\s", "", self.view[qs:qe])) > 80:
+                qe = ve
             pidx = self.add("Policy", qs, qe, rule, 0.8 if issuers else 0.6, label=(m.start(1), m.end(1)),
                             props=props)
             if pidx is None:
@@ -1026,11 +1032,14 @@ class _Proposer:
                     props = {"title": m.group(3), "date": f"{m.group(1)}-{int(m.group(2)):02d}"}
                     issuers = self._orgs_at(ve)
                     qe = issuers[-1][1] if issuers else tvs + m.end(3) + 1
+                    if qe - vs > 80:
+                        qe = tvs + m.end(3) + 1
                     pidx = self.add("Policy", tvs + m.start(3) - 1, qe, "table:policy-row", 0.8,
                                     label=(tvs + m.start(3), tvs + m.end(3)), props=props)
                     for s, e, name, en in issuers:
-                        self.rel(pidx, "issuedBy", self.org_entity(s, e, name, en), vs, qe, 0.75,
-                                 "table:policy-row")
+                        rs = tvs + m.start(3) - 1
+                        self.rel(pidx, "issuedBy", self.org_entity(s, e, name, en), rs, e if e - rs <= 80 else qe,
+                                 0.75, "table:policy-row")
 
     def rule_cases(self) -> None:
         for table in self.tables:
@@ -1179,7 +1188,7 @@ class _Proposer:
         strat = [k for k in live if self.cands[k].type == "Strategy"]
         mech = [k for k in live if self.cands[k].type == "Mechanism"]
         theo = [k for k in live if self.cands[k].type == "Theory"]
-        toks = {k: set(tokens(self.cands[k].norm + " " + self.cands[k].props.get("dimension", "")))
+        toks = {k: set(tokens(self.cands[k].norm + " " + self.cands[k].props.get("_dimension", "")))
                 for k in live}
         # parallel order of two enumerations in one passage
         groups: dict[str, list[int]] = {}
@@ -1244,7 +1253,7 @@ class _Proposer:
             c = self.cands[o]
             if c.rule != "heading:obstacle-subsection":
                 continue
-            dim = c.props.get("dimension", "")
+            dim = c.props.get("_dimension", "")
             dt = set(tokens(dim)) if dim else toks[o]
             for k in mech:
                 shared = dt & toks[k]
@@ -1264,7 +1273,7 @@ class _Proposer:
 
     _KIND = {"Barrier": "barrier", "Problem": "problem", "Strategy": "strategy", "Mechanism": "mechanism",
              "Theory": "theory", "Policy": "policy", "Organization": "org", "Case": "case",
-             "Statistic": "statistic"}
+             "Statistic": "statistic", "Dimension": "dimension"}
 
     def quote_of(self, vs: int, ve: int) -> tuple[str, int, int, str | None]:
         start, end = self.ospan(vs, ve)
@@ -1307,8 +1316,12 @@ class _Proposer:
             ids[k] = eid
             quote, start, end, sec = self.quote_of(c.vs, c.ve)
             props = {key: value for key, value in c.props.items() if not key.startswith("_")}
+            rule = c.rule
+            if props.get("actor") and props["actor"] not in ACTORS:
+                # e.g. industry (行业协会): not (yet) an actor of the ontology's ActorScheme
+                rule = f"{rule}; actor: {props.pop('actor')} (not an actor of the ontology)"
             entities.append(ProposedEntity(eid, c.type, label, quote, start, end, sec, round(c.confidence, 2),
-                                           c.rule, props))
+                                           rule, props))
         relations: list[ProposedRelation] = []
         seen: set[tuple[str, str, str]] = set()
         for r in self.rels:
@@ -1332,6 +1345,6 @@ def propose(text: str, doc_id: str) -> Proposal:
 
     >>> p = propose("1. 障碍分析\\n1.1. 信息维度：数据安全的困境\\n企业存在“数据过载”问题。\\n", "d9")
     >>> [(e.type, e.label["zh"]) for e in p.entities]
-    [('Barrier', '数据安全的困境'), ('Barrier', '数据过载')]
+    [('Barrier', '数据安全的困境'), ('Dimension', '信息维度'), ('Barrier', '数据过载')]
     """
     return _Proposer(text, doc_id).run()

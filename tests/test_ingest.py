@@ -145,6 +145,12 @@ def test_pair_scores_use_label_cores() -> None:
     assert pair_score("數據安全與隱私保護", "数据安全") == pair_score("数据安全与隐私保护", "数据安全")
     assert pair_score("人才短缺", "算法偏见") < THRESHOLD
     assert pair_score("物流成本", "平台依赖锁定") < THRESHOLD
+    assert pair_score("homogeneous competition", "Innovation homogenization") >= THRESHOLD
+    assert pair_score("shortage of digital talent", "talent shortage") >= THRESHOLD
+    assert pair_score("data security risks", "Data security risk") >= THRESHOLD
+    assert pair_score("digital talent", "digital economy") < THRESHOLD
+    assert pair_score("platform dependence", "platform competition") < THRESHOLD
+    assert pair_score("数据安全", "data security") == 0.0  # one language against the other: no
 
 
 @pytest.mark.parametrize("name", ["paper-zh.txt", "paper-tw.txt"])

@@ -14,7 +14,8 @@ Score (0..1) of one pair of texts:
 
 - 1.0 for equal texts, 0.95 for equal cores;
 - 0.75 + 0.2 × (shorter / longer) when one core contains the other (at least 3 characters of
-  Chinese, or two words of English);
+  Chinese; for English, every word of a core of two or more words, words crudely stemmed so
+  that homogeneous and homogenization meet);
 - otherwise 0.9 × the rapidfuzz ratio of the cores (``token_sort_ratio`` for English).
 
 A definition match counts 0.85 × that score. The entity's score is the best pair; a match is
@@ -54,7 +55,8 @@ _GENERIC_ZH = sorted(["问题", "风险", "困境", "障碍", "挑战", "不足"
                      key=len, reverse=True)
 _GENERIC_EN = {"risk", "risks", "problem", "problems", "issue", "issues", "challenge", "challenges",
                "barrier", "barriers", "lack", "of", "the", "a", "an", "and", "in", "on", "for",
-               "to", "insufficient", "innovation", "mechanism", "strategy", "theory", "policy"}
+               "to", "insufficient", "innovation", "mechanism", "strategy", "theory", "policy",
+               "competition"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[a-z0-9]+")
 _PUNCT = re.compile(r"[\W_]+")
@@ -83,7 +85,7 @@ def core(text: str) -> str:
     """A label without the genre's generic words and punctuation.
 
     >>> core("同质化竞争"), core("创新同质化"), core("Data security risk")
-    ('同质化', '同质化', 'data security')
+    ('同质化', '同质化', 'data secur')
     """
     if _CJK.search(text):
         out = normalise(text)
@@ -94,7 +96,26 @@ def core(text: str) -> str:
         return _PUNCT.sub("", out)
     words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
     kept = [w for w in words if w not in _GENERIC_EN]
-    return " ".join(kept or words)
+    return " ".join(stem(w) for w in kept or words)
+
+
+_SUFFIXES = ("izations", "ization", "isations", "isation", "ations", "ation", "eous", "ous",
+             "ities", "ity", "ness", "ing", "ies", "es", "s", "e")
+
+
+def stem(word: str) -> str:
+    """A crude English stem, enough to match homogeneous/homogenization, risks/risk.
+
+    >>> stem("homogeneous"), stem("homogenization"), stem("risks")
+    ('homogen', 'homogen', 'risk')
+    """
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[:-len(suffix)]
+            if suffix not in ("e",) and word.endswith("e") and len(word) > 4:
+                word = word[:-1]
+            break
+    return word
 
 
 def pair_score(a: str, b: str) -> float:
@@ -127,8 +148,9 @@ def pair_score(a: str, b: str) -> float:
         return 0.9 * fuzz.ratio(ca, cb) / 100
     if _CJK.search(ca) or _CJK.search(cb):
         return 0.0
-    if len(short.split()) >= 2 and f" {short} " in f" {long_} ":
-        return 0.75 + 0.2 * len(short) / len(long_)
+    few, many = sorted((ca.split(), cb.split()), key=len)
+    if len(few) >= 2 and set(few) <= set(many):
+        return 0.75 + 0.2 * len(few) / len(many)
     return 0.9 * fuzz.token_sort_ratio(ca, cb) / 100
 
 

@@ -405,3 +405,31 @@ def test_ingest_review_build_trace(runner, source_copy: Path, seed_store: Path, 
     assert f"[{barrier}] (paper {doc})" in out
     assert "barrier/data-security-risk" in out and "mechanism/information-empowerment" in out
     assert "“数据安全与隐私保护不足”" in out and "“因担心核心数据泄露，放弃深度数据挖掘”" in out
+
+
+def test_metadata_entry_goes_at_the_end_of_the_documents_list(tmp_path: Path) -> None:
+    text = ("# header comment\n"
+            "documents:\n"
+            "  - id: \"001\"   # first\n"
+            "    file: a.txt\n"
+            "    # a comment inside the entry\n"
+            "\n"
+            "# a comment about what follows\n"
+            "other: 1\n")
+    meta = pipeline.Metadata(tmp_path / "metadata.yaml", text, {"001": "a.txt"}, {})
+    assert meta.next_id() == "002" and meta.indent() == "  "
+    out = meta.with_entry("  - id: \"002\"\n    file: b.txt\n")
+    assert out == text.replace("    # a comment inside the entry\n",
+                               "    # a comment inside the entry\n"
+                               "  - id: \"002\"\n    file: b.txt\n")
+    assert [e["id"] for e in yaml.safe_load(out)["documents"]] == ["001", "002"]
+
+
+def test_ingest_into_an_empty_source(tmp_path: Path) -> None:
+    source = tmp_path / "new"
+    source.mkdir()
+    [result] = run([PAPER], source)
+    assert result.ok, result.error
+    assert result.document == "001"
+    assert [d.id for d in read_documents(source)] == ["001"]
+    assert (source / "annotations" / "001.draft.yaml").is_file()

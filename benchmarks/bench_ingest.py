@@ -7,7 +7,8 @@ its items are compared with the curated coding of that paper (``seed_data/annota
 and ``003.yaml``; the proposer has no access to them).
 
 Type families: obstacle = Barrier or Problem (000 codes Barrier, 003 Problem); Strategy;
-Mechanism; Theory; Policy.
+Mechanism; Theory; Policy; Statistic (proposed only in obstacle and strategy sections; the curated
+ones include the sample description and case outcomes, so its recall is low by design).
 
 Matching rule (one proposed item ↔ one curated item, same family, one-to-one):
   a pair is a candidate when
@@ -50,8 +51,8 @@ from kg.ingest.propose import normalise, propose  # noqa: E402
 DOCS = ROOT / "seed_data" / "documents"
 ANN = ROOT / "seed_data" / "annotations"
 FAMILIES = {"Barrier": "obstacle", "Problem": "obstacle", "Strategy": "Strategy", "Mechanism": "Mechanism",
-            "Theory": "Theory", "Policy": "Policy"}
-ORDER = ["obstacle", "Strategy", "Mechanism", "Theory", "Policy"]
+            "Theory": "Theory", "Policy": "Policy", "Statistic": "Statistic"}
+ORDER = ["obstacle", "Strategy", "Mechanism", "Theory", "Policy", "Statistic"]
 
 
 def _norm(label: str) -> str:

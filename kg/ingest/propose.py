@@ -410,6 +410,7 @@ class _Proposer:
         self.rule_theories()
         self.rule_policies()
         self.rule_cases()
+        self.rule_statistics()
         self.merge()
         self.abstract_en_labels()
         self.infer_actors()
@@ -1040,6 +1041,60 @@ class _Proposer:
                         rs = tvs + m.start(3) - 1
                         self.rel(pidx, "issuedBy", self.org_entity(s, e, name, en), rs, e if e - rs <= 80 else qe,
                                  0.75, "table:policy-row")
+
+    _NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(%|％|个百分点|万亿元|亿元|万元|万条|万名|万|倍|家| percent"
+                         r"|-fold)")
+
+    def rule_statistics(self) -> None:
+        """Quantitative statements in obstacle and strategy sections (one clause with a figure)."""
+        for s in self.sections:
+            kind = self.section_kind(s)
+            if kind not in ("obstacle", "strategy") or self.children(s):
+                continue
+            owner = self.heading_item.get(s.number)
+            bs, be = self.body_span(s)
+            for a, b in self.sentences(bs, be):
+                for cs, ce in self._clauses(a, b):
+                    clause = self.view[cs:ce]
+                    found = list(self._NUMBER.finditer(clause))
+                    m = next((x for x in found if x.group(2) in ("%", "％", " percent")), found[0] if found else None)
+                    if not m or re.search(r"案例\s?$|表\s?$|Table\s?$|Case\s?$", clause[:m.start()]):
+                        continue
+                    if len(clause) > 80 or len(clause) < 6:
+                        continue
+                    unit = {"％": "%", " percent": "%"}.get(m.group(2), m.group(2))
+                    value = float(m.group(1))
+                    for word, factor in (("万亿", 1e12), ("亿", 1e8), ("万", 1e4)):
+                        if unit.startswith(word):
+                            value, unit = value * factor, unit[len(word):] or "1"
+                            break
+                    props = {"value": int(value) if value.is_integer() else value, "unit": unit}
+                    idx = self.add("Statistic", cs, ce, "cue:figure", 0.5, props=props)
+                    if idx is not None and owner is not None and self.cands[owner].type in ("Barrier", "Strategy"):
+                        self.rel(owner, "hasStatistic", idx, cs, ce, 0.5, "cue:figure")
+
+    def _clauses(self, a: int, b: int) -> list[tuple[int, int]]:
+        """Clauses of a sentence: split at ，；, but not inside brackets; "…中" joins the next."""
+        out, depth, i = [], 0, a
+        for k in range(a, b):
+            ch = self.view[k]
+            if ch in "(（":
+                depth += 1
+            elif ch in ")）":
+                depth = max(0, depth - 1)
+            elif depth == 0 and ch in "，,；;。\n":
+                if k > i:
+                    out.append((i, k))
+                i = k + 1
+        if b > i:
+            out.append((i, b))
+        joined: list[tuple[int, int]] = []
+        for cs, ce in out:
+            if joined and self.view[joined[-1][1] - 1] == "中" and joined[-1][1] - joined[-1][0] <= 10:
+                joined[-1] = (joined[-1][0], ce)
+            else:
+                joined.append((cs, ce))
+        return joined
 
     def rule_cases(self) -> None:
         for table in self.tables:

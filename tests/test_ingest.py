@@ -433,3 +433,14 @@ def test_ingest_into_an_empty_source(tmp_path: Path) -> None:
     assert result.document == "001"
     assert [d.id for d in read_documents(source)] == ["001"]
     assert (source / "annotations" / "001.draft.yaml").is_file()
+
+
+def test_an_orphan_annotation_file_is_a_clash_and_not_a_free_id(source_copy: Path) -> None:
+    (source_copy / "annotations" / "004.draft.yaml").write_text("document: \"004\"\n",
+                                                                encoding="utf-8")
+    snapshot = tree(source_copy)
+    [clash] = run([PAPER], source_copy, doc_id="004")
+    assert clash.error and "clashes with annotations/004.draft.yaml" in clash.error
+    assert tree(source_copy) == snapshot
+    [result] = run([PAPER], source_copy)
+    assert result.ok and result.document == "005"

@@ -180,12 +180,14 @@ class Metadata:
                 continue
         return None
 
-    def next_id(self) -> str:
-        """The next free numeric id, zero-padded like the others ("004" after "003")."""
+    def next_id(self, source: Optional[Path] = None) -> str:
+        """The next free numeric id, zero-padded like the others ("004" after "003"); an id
+        whose annotation files are there without a document is not free."""
         numbers = [int(i) for i in self.files if i.isdigit()]
         width = max([3] + [len(i) for i in self.files if i.isdigit()])
         n = max(numbers) + 1 if numbers else 1
-        while str(n).zfill(width) in self.files:
+        while str(n).zfill(width) in self.files or (
+                source is not None and _orphan_annotations(source, str(n).zfill(width))):
             n += 1
         return str(n).zfill(width)
 
@@ -220,6 +222,15 @@ class Metadata:
             if m:
                 return m.group(1)
         return "  "
+
+
+def _orphan_annotations(source: Path, doc_id: str) -> Optional[Path]:
+    """An annotation file of ``doc_id`` (draft or curated), when there is one."""
+    for name in (f"{doc_id}{drafts.DRAFT_SUFFIX}", f"{doc_id}.yaml"):
+        path = source / "annotations" / name
+        if path.exists():
+            return path
+    return None
 
 
 def _yaml_str(value: str) -> str:
@@ -374,7 +385,12 @@ def ingest_one(path: Path, *, source: Path, doc_id: Optional[str], dry_run: bool
             raise KgError(f"document id {doc_id} is already used by "
                           f"{metadata.files[doc_id]}", where=str(path),
                           hint="choose another --id, or leave it out for the next free one")
-    new_id = doc_id or found or metadata.next_id()
+        orphan = _orphan_annotations(source, doc_id) if found is None else None
+        if found is None and doc_id not in metadata.files and orphan is not None:
+            raise KgError(f"document id {doc_id} clashes with {orphan.relative_to(source)}, "
+                          "which has no document", where=str(path),
+                          hint="choose another --id, or remove that file")
+    new_id = doc_id or found or metadata.next_id(source)
     result.document = new_id
     result.rerun = found is not None
     data = paper.data
@@ -386,9 +402,15 @@ def ingest_one(path: Path, *, source: Path, doc_id: Optional[str], dry_run: bool
         copy = documents / f"{new_id}_{hashlib.sha256(data).hexdigest()[:16]}.txt"
         write_copy = True
     result.copy = copy
-    text = DocumentText(new_id, paper.text)
+    body_text = paper.text
+    if not write_copy:  # a re-run: the draft must match the copy the build reads
+        try:
+            body_text = decode_document(copy.read_bytes(), where=str(copy))
+        except (OSError, KgError):
+            body_text = paper.text
+    text = DocumentText(new_id, body_text)
 
-    proposal = proposer(paper.text, new_id)
+    proposal = proposer(body_text, new_id)
     alignments = align(proposal, context.view, {new_id: text}, index=context.index) \
         if context.index is not None else []
     texts = _Texts(source, metadata)

@@ -266,3 +266,26 @@ def test_seed_000_headings_and_trinity() -> None:
     assert strategies["生态协同"].label["en"] == "ecological collaboration"
     assert strategies["培育复合型人才"].properties["actor"] == "government"
     assert _rel(p, "数据质量与安全的双重困境", "hinders", "信息赋能机制")
+
+
+def test_english_enumerated_problems_and_modal_recommendations() -> None:
+    text = (" Abstract \nThis note studies live-streaming commerce.\n 1. Introduction \nLive-streaming grew fast.\n"
+            " 2. Challenges for Live-Streaming Sellers \nSellers face several problems. First, fake reviews distort "
+            "consumer choice, because platforms \nreward volume. Second, return rates are high for clothing. "
+            "Finally, streamer fees absorb most \nof the margin.\n 3. Recommendations \nSellers should verify "
+            "reviews before using them in product design. The government should set \nrules for streamer fees.\n")
+    p = propose(text, "e2")
+    problems = _items(p, "Problem")
+    assert set(problems) == {"fake reviews distort consumer choice", "return rates are high for clothing",
+                             "streamer fees absorb most of the margin"}
+    strategies = _items(p, "Strategy")
+    assert strategies["verify reviews before using them in product design"].properties["actor"] == "enterprise"
+    assert strategies["set rules for streamer fees"].properties["actor"] == "government"
+    assert _rel(p, "set rules for streamer fees", "mitigates", "streamer fees absorb most of the margin")
+
+
+def test_p1_statistic() -> None:
+    p = _run("p1-crossborder-zh.txt", "p1")
+    stats = [e for e in p.entities if e.type == "Statistic"]
+    assert [(e.properties["value"], e.properties["unit"], e.section) for e in stats] == [(45, "%", "4.1")]
+    assert _rel(p, "数据跨境流动的规则壁垒", "hasStatistic", stats[0].label["zh"])

@@ -486,6 +486,27 @@ class _Proposer:
     def rule_obstacle_clauses(self, s, parent: int | None) -> None:
         vs, ve = self.body_span(s)
         body = self.view[vs:ve]
+        before = len(self.cands)
+        self._obstacle_cues(s, parent, vs, ve, body)
+        # enumerated items (first/second…, (1)(2), 首先/其次) that no cue found: their first clause
+        found = [(c.vs, c.ve) for c in self.cands[before:]]
+        for a, b, end in self._items(vs, ve):
+            if any(b <= x < end for x, _ in found):
+                continue
+            sent = self.sentences(b, end)
+            if not sent:
+                continue
+            cs, ce = sent[0]
+            cut = re.search(r"[，,;；:：]|\s(?:because|which|as|since|so that|due to)\s", self.view[cs:ce])
+            if cut and cut.start() >= 4:
+                ce = cs + cut.start()
+            if ce - cs > 80:
+                continue
+            idx = self.add(self.obstacle_type, cs, ce, "enum:obstacle-item", 0.5, parent=parent)
+            if idx is not None and parent is not None:
+                self.rel(idx, "partOf", parent, cs, ce, 0.5, "enum:obstacle-item")
+
+    def _obstacle_cues(self, s, parent: int | None, vs: int, ve: int, body: str) -> None:
         for pattern, grp, conf in self._OBST_PATTERNS:
             for m in pattern.finditer(body):
                 label = m.group(grp)

@@ -289,3 +289,19 @@ def test_p1_statistic() -> None:
     stats = [e for e in p.entities if e.type == "Statistic"]
     assert [(e.properties["value"], e.properties["unit"], e.section) for e in stats] == [(45, "%", "4.1")]
     assert _rel(p, "数据跨境流动的规则壁垒", "hasStatistic", stats[0].label["zh"])
+
+
+def test_pipeline_keeps_every_proposed_item(tmp_path: Path) -> None:
+    """Integration with kg.ingest.pipeline (landed): every proposed item of the test papers loads."""
+    import shutil
+
+    from kg.ingest.pipeline import ingest
+
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "seed_data", src)
+    results = ingest(sorted(PAPERS.glob("*.txt")), source=src, data_dir=tmp_path / "data")
+    assert len(results) == 4
+    for r in results:
+        assert r.ok, r.error
+        assert r.skipped == [], r.skipped
+        assert len(r.entities) >= 15

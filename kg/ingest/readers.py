@@ -5,10 +5,10 @@ reader requires) and what every offset of the draft counts in. Anything the buil
 is refused here first, with one line: an empty or binary file, a PDF without a text layer, an
 encrypted PDF.
 
-PDF text comes from pypdf: on the Chinese test PDFs (``benchmarks/bench_ingest_speed.py`` and
-the report of issue 10) it matched the source text character for character like pdfminer.six
-on a CID-font PDF, and it still recovered the text of an embedded-subset CFF font where
-pdfminer.six returned nothing, at about half the time.
+PDF text comes from pypdf, chosen by measurement (``benchmarks/bench_pdf_readers.py``): on
+generated Chinese PDFs with a CID font it matched the source text character for character like
+pdfminer.six, in a third of the time; on PDFs with an embedded subset font (fpdf2, Noto Sans
+CJK) pdfminer.six returned no text at all where pypdf recovered most of it.
 """
 
 from __future__ import annotations

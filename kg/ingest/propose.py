@@ -380,10 +380,11 @@ class _Proposer:
         _, ve = self.vspan(s.start, s.end)
         return hve, ve
 
-    def actor_of(self, text: str, *, fallback: str | None = None) -> str | None:
+    def actor_of(self, text: str, *, fallback: str | None = None, suffix: bool = True) -> str | None:
+        """The actor named by a subject at the start (or, with ``suffix``, the end) of ``text``."""
         t = text.strip()
         for word, actor in cues.ACTOR_SUBJECTS:
-            if t.startswith(word) or t.endswith(word):
+            if t.startswith(word) or (suffix and t.endswith(word)):
                 return actor
         low = t.lower()
         for word, actor in cues.ACTOR_SUBJECTS_EN:
@@ -668,7 +669,7 @@ class _Proposer:
         subjects_en = "|".join(re.escape(w) for w, _ in cues.ACTOR_SUBJECTS_EN)
         if m and not re.search(r"如下|以下|包括", m.group(1)):
             name_s, name_e = cs + m.start(1), cs + m.end(1)
-            subj = self.actor_of(m.group(1))
+            subj = self.actor_of(m.group(1), suffix=False)
             props = _ap(subj, "subject") or _ap(actor, "section") or _ap(self.actor_keywords(text[:80]), "keyword")
             idx = self.add("Strategy", name_s, name_e, "enum:strategy-item", 0.8, props=props)
             rest = cs + m.end()
@@ -685,7 +686,7 @@ class _Proposer:
                     break
             if cut - a > 60:
                 cut = a + 60
-            props = (_ap(self.actor_of(self.view[a:cut]), "subject") or _ap(actor, "section")
+            props = (_ap(self.actor_of(self.view[a:cut], suffix=False), "subject") or _ap(actor, "section")
                      or _ap(self.actor_keywords(self.view[a:b]), "keyword"))
             subj = re.match(rf"\s*(?:{subjects_en})\s+(?:should|must|need to|ought to|can)\s+",
                             self.view[a:cut], re.I) or re.match(
@@ -826,8 +827,12 @@ class _Proposer:
             _ = i
         # …策略。例如，X，
         for m in re.finditer(r"策略[^\n。]{0,20}。例如[，,]([^\n，。；]{2,12})[，,]", self.view):
+            sent_start = max(self.view.rfind(ch, 0, m.start()) for ch in "。；\n") + 1
+            clause = self.view[sent_start:m.start()]
+            subject = next((actor for word, actor in cues.ACTOR_SUBJECTS
+                            if re.search(rf"(?:^|[，,]){word}(?:也|还)?(?:需要|必须|应|要|可以|可)", clause)), None)
             self.add("Strategy", m.start(1), m.end(1), "cue:strategy-example", 0.55, label=m.span(1),
-                     props=_ap(self.actor_keywords(m.group(1)), "keyword"))
+                     props=_ap(subject, "subject") or _ap(self.actor_keywords(m.group(1)), "keyword"))
 
     _PROPOSED = re.compile(r"提出(?:了)?(?:构建|建立|实施)?(?:了)?[^\n。；]{0,20}?“([^”]{4,60})”[^\n。；]{0,20}?"
                            r"(?:策略|对策|路径|建议|措施)")

@@ -10,7 +10,7 @@ from kg.model import Corpus, Document, Entity, Passage, PropertyValue, Relation
 from kg.ontology import CITO, DCTERMS, ID, IKG, SKOS, XSD, Ontology
 
 if TYPE_CHECKING:
-    from rdflib import Graph
+    from rdflib import Graph, URIRef
 
 PROV = "http://www.w3.org/ns/prov#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -111,8 +111,8 @@ def build_rdf(corpus: Corpus, ontology: Ontology) -> "Graph":
             add((e, derived, node(passage.id)))
         for name, value in sorted(entity.properties.items()):
             add((e, *_property(name, value, ontology)))
-        if entity.status:  # "draft": proposed by `kg ingest`, not reviewed yet
-            add((e, ikg("status"), Literal(entity.status)))
+        for triple in _review_triples(e, entity):
+            add(triple)
     for relation in corpus.relations:
         s, o = node(relation.subject), node(relation.object)
         p = URIRef(ontology.relations[relation.predicate].iri)
@@ -126,9 +126,26 @@ def build_rdf(corpus: Corpus, ontology: Ontology) -> "Graph":
         add((r, ikg("extractedBy"), Literal(relation.origin)))
         for passage in relation.evidence:
             add((r, derived, node(passage.id)))
-        if relation.status:
-            add((r, ikg("status"), Literal(relation.status)))
+        for triple in _review_triples(r, relation):
+            add(triple)
     return graph
+
+
+def _review_triples(subject: "URIRef", item: Entity | Relation) -> list[tuple]:
+    """A proposal's review status and provenance: ``ikg:status "draft"`` until reviewed,
+    ``ikg:proposedBy`` (the rule) and ``ikg:confidence`` for as long as the coding keeps them."""
+    from rdflib import Literal, URIRef
+
+    out: list[tuple] = []
+    if item.status:  # "draft": proposed by `kg ingest`, not reviewed yet
+        out.append((subject, URIRef(IKG + "status"), Literal(item.status)))
+    if item.rule is not None:
+        out.append((subject, URIRef(IKG + "proposedBy"), Literal(item.rule)))
+    if item.confidence is not None:
+        out.append((subject, URIRef(IKG + "confidence"),
+                    Literal(Decimal(repr(float(item.confidence))),
+                            datatype=URIRef(XSD + "decimal"))))
+    return out
 
 
 def _bibliographic_triples(doc: Document) -> list[tuple]:

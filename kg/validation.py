@@ -16,6 +16,7 @@ ONTOLOGY_IRI = "https://w3id.org/innovation-kg/ontology"
 #: A node shape's severity for results on draft focus nodes (see the header of shapes.ttl).
 DRAFT_SEVERITY = "https://w3id.org/innovation-kg/shapes#draftSeverity"
 STATUS = "https://w3id.org/innovation-kg/ontology#status"
+PROPOSED_BY = "https://w3id.org/innovation-kg/ontology#proposedBy"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ def validate_graph(graph: "Graph", ontology_dir: Path = ONTOLOGY_DIR, *,
         return "" if v is None else str(v)
 
     drafts = {str(s) for s, o in data.subject_objects(URIRef(STATUS)) if str(o) == "draft"}
+    drafts |= {str(s) for s in data.subjects(URIRef(PROPOSED_BY))}  # accepted proposals
 
     def lenient(source: object, focus_node: object) -> str | None:
         """The draft severity of the node shape behind a result on a draft focus node."""

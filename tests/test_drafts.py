@@ -142,7 +142,7 @@ def test_draft_items_load_with_status_confidence_and_rule(source_copy: Path) -> 
     ('rejected: ["barrier/900-old-proposal"]', "rejected: barrier/x",
      "'rejected' must be a list of item keys"),
     ("    properties: {actor: government}\n", "    properties: {actor: government, status: draft}\n",
-     "'status' is a key of the entity"),
+     "'status' is not a property"),
 ])
 def test_bad_draft_values_are_one_line_naming_file_line_and_key(
         source_copy: Path, old: str, new: str, message: str) -> None:
@@ -155,11 +155,18 @@ def test_bad_draft_values_are_one_line_naming_file_line_and_key(
     assert f"{path}:" in line
 
 
-def test_reviewed_item_needs_both_labels(source_copy: Path) -> None:
-    text = DRAFT_YAML.replace("    status: draft\n    confidence: 0.72\n", "    confidence: 0.72\n", 1)
-    add_draft_paper(source_copy, text)
+CURATED = "    status: draft\n    confidence: 0.72\n    rule: \"cue: …问题\"\n"
+
+
+def test_curated_item_needs_both_labels(source_copy: Path) -> None:
+    """Only a proposal (a draft, or an accepted one that keeps its rule) may have one label."""
+    path = add_draft_paper(source_copy, DRAFT_YAML.replace(CURATED, "", 1))
     with pytest.raises(KgError, match="label needs both zh and en"):
         load_corpus(source_copy)
+    accepted = DRAFT_YAML.replace("    status: draft\n    confidence: 0.72\n", "", 1)
+    path.write_text(accepted, encoding="utf-8")
+    barrier = next(e for e in load_corpus(source_copy).entities if e.id == BARRIER)
+    assert barrier.status is None and barrier.rule == "cue: …问题"
 
 
 # -- build ---------------------------------------------------------------------------------
@@ -182,6 +189,7 @@ def test_drafts_build_conforming_and_marked(draft_store: Path) -> None:
     status = "<https://w3id.org/innovation-kg/ontology#status> \"draft\""
     assert f"<https://w3id.org/innovation-kg/id/{BARRIER}> {status}" in nt
     assert nt.count(status) == 5  # 2 entities, 3 assertions
+    assert nt.count("#proposedBy>") == 5 and nt.count("#confidence>") == 5
     report = validate_graph(load_graph(ntriples_path(draft_store)))
     assert report.conforms
     warnings = [f for f in report.results if f.severity == "Warning"]
@@ -190,11 +198,11 @@ def test_drafts_build_conforming_and_marked(draft_store: Path) -> None:
 
 
 def test_a_reviewed_item_that_breaks_a_shape_still_fails(source_copy: Path, tmp_path: Path) -> None:
-    """The leniency is for drafts only: the same barrier without `status` but with no
-    mechanism is a violation."""
+    """The leniency is for proposals only: the same barrier written by hand (no status, no
+    rule) but with no mechanism is a violation."""
     text = DRAFT_YAML.replace(
         "    label: {zh: 数据安全与隐私保护问题}\n", "    label: {zh: 数据安全与隐私保护问题, en: x}\n")
-    text = text.replace("    status: draft\n    confidence: 0.72\n", "", 1)
+    text = text.replace(CURATED, "", 1)
     hinders = text.index("  - subject: barrier/900-data-security-privacy\n    predicate: hinders")
     end = text.index("  - subject: barrier/900-data-security-privacy\n    predicate: closeMatch")
     add_draft_paper(source_copy, text[:hinders] + text[end:])
@@ -316,3 +324,28 @@ def test_reviewed_only_graph_equals_the_build_without_the_draft_file(
     build(source, tmp_path / "plain", validate=False, notify=lambda line: None)
     assert read_ntriples(reviewed_only(draft_store)) == read_ntriples(tmp_path / "plain")
     assert reviewed_only(tmp_path / "plain") == tmp_path / "plain"  # no drafts: the store itself
+
+
+def test_accepted_proposals_build_with_warnings_for_what_they_lack(
+        source_copy: Path, tmp_path: Path) -> None:
+    """`kg review --accept-all` then `kg build`: an accepted barrier with one label and no
+    mechanism is reported as warnings (its rule is kept as ikg:proposedBy), not a failure."""
+    from kg.review import draft_file, review
+    from kg.store import ntriples_path
+    from kg.validation import load_graph, validate_graph
+
+    hinders = DRAFT_YAML.index("  - subject: barrier/900-data-security-privacy\n    predicate: hinders")
+    end = DRAFT_YAML.index("  - subject: barrier/900-data-security-privacy\n    predicate: closeMatch")
+    add_draft_paper(source_copy, DRAFT_YAML[:hinders] + DRAFT_YAML[end:])
+    review(draft_file(source_copy, "900"), accept_all=True)
+    store = tmp_path / "store"
+    assert build(source_copy, store, notify=lambda line: None).manifest["shacl_conforms"]
+    report = validate_graph(load_graph(ntriples_path(store)))
+    assert report.conforms
+    assert {f.message for f in report.results} >= {
+        "Entity has no English skos:prefLabel (@en).",
+        "Barrier must hinder at least one ikg:Mechanism (ikg:hinders)."}
+    assert {f.severity for f in report.results} == {"Warning"}
+    trace = run("trace", "barrier", BARRIER, "--data-dir", str(store))
+    assert trace.exit_code == 0 and "draft" not in trace.stdout
+    assert "barrier/data-security-risk" in trace.stdout

@@ -25,6 +25,8 @@ _ENTITY_KEYS = {"id", "type", "label", "alt_labels", "definition", "quote", "sec
                 "properties", "document", LINE_KEY, *PROVENANCE_KEYS}
 _RELATION_KEYS = {"subject", "predicate", "object", "modality", "quote", "section", "evidence",
                   LINE_KEY, *PROVENANCE_KEYS}
+#: Ontology properties the build derives from those keys (never written under properties:).
+_REVIEW_PROPERTIES = {"status", "confidence", "proposedBy"}
 #: Top-level keys of an annotation file; ``rejected`` lists the keys of items a reviewer
 #: rejected (kept for ``kg ingest``, ignored by the build).
 _TOP_KEYS = ("document", "entities", "relations", "rejected")
@@ -121,15 +123,15 @@ class AnnotationFile:
             raise KgError(f"unknown class {cls!r}", where=at, hint=f"use one of: {known}")
         provenance = self._provenance(raw, at)
         label = self._lang_map(raw.get("label"), at, "label", required=True)
-        if provenance["status"] == DRAFT:  # a proposal may have only the paper's language
+        if provenance["status"] == DRAFT or provenance["rule"] is not None:
+            # a proposal of `kg ingest` (draft, or accepted: it keeps its rule) may have only
+            # the paper's language
             if "en" not in label and "zh" not in label:
                 raise KgError("label needs zh or en", where=at,
                               hint="write label: {zh: ..., en: ...}")
         elif "en" not in label or "zh" not in label:
             raise KgError("label needs both zh and en", where=at,
-                          hint="write label: {zh: ..., en: ...}" + (
-                              "; a draft item (status: draft) may have one of them"
-                              if "status" not in raw and PROVENANCE_KEYS & set(raw) else ""))
+                          hint="write label: {zh: ..., en: ...}")
         alt = self._alt_labels(raw.get("alt_labels"), at)
         document = str(raw.get("document", self.document))
         if document not in self.texts:
@@ -183,9 +185,10 @@ class AnnotationFile:
         out: dict[str, Any] = {}
         for name, item in sorted((k, v) for k, v in value.items() if k != LINE_KEY):
             info = self.ontology.properties.get(name)
-            if name == "status":
-                raise KgError("'status' is a key of the entity, not one of its properties",
-                              where=at, hint="write status: draft next to id and type")
+            if name in _REVIEW_PROPERTIES:
+                raise KgError(f"'{name}' is not a property: status, confidence and rule are "
+                              "keys of the entity", where=at,
+                              hint="write them next to id and type (docs/annotations.md)")
             if name == "actor":
                 if cls != "Strategy" or item not in ACTORS:
                     raise KgError(f"actor {item!r} is not allowed here", where=at,

@@ -79,6 +79,7 @@ def curated(doc: str) -> tuple[list[dict], dict[str, set[str]], dict[str, str]]:
     text = next(DOCS.glob(f"{doc}_*.txt")).read_text(encoding="utf-8")
     dt = DocumentText(doc, text)
     items, issuers, orgs = [], {}, {}
+    relations = []
     for f in files:
         data = yaml.safe_load(f.read_text(encoding="utf-8"))
         default = str(data.get("document", doc))
@@ -103,8 +104,10 @@ def curated(doc: str) -> tuple[list[dict], dict[str, set[str]], dict[str, str]]:
             items.append({"id": e["id"], "family": fam, "spans": spans, "labels": labels,
                           "props": e.get("properties") or {}})
         for r in data.get("relations", []):
+            relations.append((r["subject"], r["predicate"], r["object"]))
             if r["predicate"] == "issuedBy":
                 issuers.setdefault(r["subject"], set()).add(r["object"])
+    issuers["__relations__"] = relations
     return items, issuers, orgs
 
 
@@ -142,6 +145,7 @@ def evaluate(doc: str) -> dict:
     proposal = propose(text, doc)
     proposed = [e for e in proposal.entities if e.type in FAMILIES]
     cur, issuers, orgs = curated(doc)
+    cur_relations = set(issuers.pop("__relations__"))
     pairs = match(proposed, cur)
     out = {"doc": doc, "rows": {}, "actor": [0, 0], "policies": [], "missed": [], "false": []}
     for fam in ORDER:
@@ -155,6 +159,18 @@ def evaluate(doc: str) -> dict:
     out["false"] = [(p.type, p.label.get("zh") or p.label.get("en"), p.section)
                     for i, p in enumerate(proposed) if i not in matched_p]
     by_id = {e.id: e for e in proposal.entities}
+    to_cur = {proposed[i].id: cur[j]["id"] for i, j in pairs}
+    out["relations"] = {}
+    for pred in ("mitigates", "hinders", "grounds", "partOf"):
+        mine = [r for r in proposal.relations if r.predicate == pred]
+        mapped = {(to_cur.get(r.subject), pred, to_cur.get(r.object)) for r in mine}
+        hits = {t for t in mapped if t in cur_relations}
+        n_cur = sum(1 for t in cur_relations if t[1] == pred and FAMILIES.get(
+            next((c["family"] for c in cur if c["id"] == t[0]), ""), None) is None)
+        n_cur = sum(1 for t in cur_relations if t[1] == pred)
+        out["relations"][pred] = (n_cur, len(mine), sum(1 for r in mine if (to_cur.get(r.subject), pred,
+                                                                          to_cur.get(r.object)) in cur_relations),
+                                  len(hits))
     issued: dict[str, set[str]] = {}
     for r in proposal.relations:
         if r.predicate == "issuedBy" and r.object in by_id:
@@ -202,6 +218,14 @@ def main() -> None:
     for res in results:
         a, n = res["actor"]
         print(f"actor accuracy {res['doc']}: {a}/{n} = {_ratio(a, n)}")
+    print()
+    print("Relations (a proposed relation is correct when both ends matched curated items that the curated")
+    print("coding links with the same predicate)")
+    print(f"{'paper':6} {'predicate':10} {'curated':>7} {'proposed':>8} {'correct':>7} {'recall':>6} {'precision':>9}")
+    for res in results:
+        for pred, (n_cur, n_prop, n_ok, n_hit) in res["relations"].items():
+            print(f"{res['doc']:6} {pred:10} {n_cur:7} {n_prop:8} {n_ok:7} {_ratio(n_hit, n_cur):>6} "
+                  f"{_ratio(n_ok, n_prop):>9}")
     print()
     print("Policies (curated) — found / date (proposed vs curated) / issuers (proposed vs curated)")
     for res in results:

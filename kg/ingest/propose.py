@@ -589,8 +589,10 @@ class _Proposer:
                     lab_s = a
                     # drop a leading "信息维度的" (dimension qualifier) from the label
                     mm = re.match(r"[^\n、，的]{2,6}(?:维度|层面)的", self.view[a:b])
+                    dim_props = {}
                     if mm:
                         lab_s = a + mm.end()
+                        dim_props = {"_dimension": self.view[a:a + mm.end() - 1]}
                     words = self.view[lab_s:b]
                     if english:
                         words = re.sub(r"^(?:the|a|an)\s+", "", words, flags=re.I)
@@ -599,7 +601,8 @@ class _Proposer:
                     elif len(words) > 24:
                         continue
                     self.add(self.obstacle_type, a, b, "enum:obstacle-list", 0.7,
-                             label=(lab_s, b) if not english else words, group=(key, k, len(items)))
+                             label=(lab_s, b) if not english else words, group=(key, k, len(items)),
+                             props=dim_props)
                 _ = sec
 
     # -- strategy sections ------------------------------------------------------------------
@@ -1329,17 +1332,22 @@ class _Proposer:
             for s in strat:
                 if m.end() <= self.cands[s].vs < m.end() + 400:
                     self.rel(s, "mitigates", target, m.start(), self.cands[s].ve, 0.55, "针对X", "recommended")
-        # heading obstacles hinder mechanisms sharing a dimension token
+        # obstacles with a dimension (维度：/…维度的) hinder the mechanism named with the same word;
+        # their sub-items (partOf) hinder it too
         for o in obst:
             c = self.cands[o]
-            if c.rule != "heading:obstacle-subsection":
+            dim = re.sub(r"维度|层面|方面|dimension|level", "", c.props.get("_dimension", ""), flags=re.I).strip()
+            if not dim or self.cands[o].type != "Barrier":
                 continue
-            dim = c.props.get("_dimension", "")
-            dt = set(tokens(dim)) if dim else toks[o]
             for k in mech:
-                shared = dt & toks[k]
-                if shared:
-                    self.rel(o, "hinders", k, c.vs, c.ve, 0.5, "shared dimension token " + "/".join(sorted(shared)))
+                core = re.sub(r"机制|mechanism", "", self.cands[k].norm, flags=re.I)
+                if len(dim) >= 2 and dim[:2] in core:
+                    self.rel(o, "hinders", k, c.vs, c.ve, 0.5, f"dimension {dim} named in the mechanism")
+                    for sub in obst:
+                        sc = self.cands[sub]
+                        if sc.parent == o:
+                            self.rel(sub, "hinders", k, sc.vs, sc.ve, 0.4,
+                                     f"part of a barrier of dimension {dim}")
         # theories ground mechanisms sharing a token
         for t in theo:
             for k in mech:

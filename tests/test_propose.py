@@ -305,3 +305,29 @@ def test_pipeline_keeps_every_proposed_item(tmp_path: Path) -> None:
         assert r.ok, r.error
         assert r.skipped == [], r.skipped
         assert len(r.entities) >= 15
+
+
+def test_crlf_and_empty_text() -> None:
+    assert propose("", "x") == Proposal("x", (), ())
+    text = _text("p1-crossborder-zh.txt").replace("\n", "\r\n")
+    p = propose(text, "x")
+    dt = DocumentText("x", text)
+    assert [e.label for e in p.entities] == [e.label for e in _run("p1-crossborder-zh.txt", "x").entities]
+    for e in p.entities:
+        m = dt.locate(e.quote, section=e.section)
+        assert m is not None and m.start == e.start
+
+
+def test_random_text_never_breaks_offsets() -> None:
+    import random
+
+    rng = random.Random(10)
+    alphabet = list("存在“”问题障碍、，。；：(1)（2）首先其次理论《》2021.4部委局办公厅平台企业政府应需可 \n\r"
+                    "5.1.Abstract摘要Table 1.表 1.abcXYZ—–-%")
+    for _ in range(150):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+        p = propose(s, "f")
+        dt = DocumentText("f", s)
+        for item in list(p.entities) + list(p.relations):
+            m = dt.locate(item.quote, section=item.section)
+            assert m is not None and (m.start, m.end) == (item.start, item.end), (s, item)

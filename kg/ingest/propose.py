@@ -170,6 +170,11 @@ def _balance(s: str) -> str:
     return s
 
 
+def _token_jaccard(a: str, b: str) -> float:
+    x, y = set(tokens(a)), set(tokens(b))
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
 def _common_run(a: str, b: str, k: int = 4) -> bool:
     if a.isascii() and b.isascii():  # English: two words in a row
         wa, wb = re.findall(r"[a-z0-9-]+", a.lower()), " ".join(re.findall(r"[a-z0-9-]+", b.lower()))
@@ -1154,10 +1159,12 @@ class _Proposer:
                     c.dropped = j
                     break
         kept: list[int] = []
+        def late(c: _Cand) -> bool:
+            return (c.section or "").startswith("abstract") or c.conclusion
+
         def rank(i: int) -> tuple[int, int, int]:
             c = self.cands[i]
-            late = (c.section or "").startswith("abstract") or c.conclusion
-            return (1 if late else 0, c.vs, i)
+            return (1 if late(c) else 0, c.vs, i)
 
         for k in sorted(range(len(self.cands)), key=rank):
             c = self.cands[k]
@@ -1181,6 +1188,9 @@ class _Proposer:
                     target = j
                 elif c.conclusion and not d.conclusion and c.group is None and _common_run(d.norm, c.norm):
                     target = j
+                elif late(c) and not late(d) and self.family(c.type) in ("obstacle", "Strategy") \
+                        and _token_jaccard(c.norm, d.norm) >= 0.5:
+                    target = j  # the abstract or conclusion restates an item of the body
                 elif self.family(c.type) == "obstacle" and d.vs <= c.vs and c.ve <= d.ve \
                         and c.parent is None and c.group is None:
                     target = j  # a clause inside an earlier obstacle's quote

@@ -50,8 +50,15 @@ from kg.ingest.propose import normalise, propose  # noqa: E402
 
 DOCS = ROOT / "seed_data" / "documents"
 ANN = ROOT / "seed_data" / "annotations"
-FAMILIES = {"Barrier": "obstacle", "Problem": "obstacle", "Strategy": "Strategy", "Mechanism": "Mechanism",
-            "Theory": "Theory", "Policy": "Policy", "Statistic": "Statistic"}
+FAMILIES = {
+    "Barrier": "obstacle",
+    "Problem": "obstacle",
+    "Strategy": "Strategy",
+    "Mechanism": "Mechanism",
+    "Theory": "Theory",
+    "Policy": "Policy",
+    "Statistic": "Statistic",
+}
 ORDER = ["obstacle", "Strategy", "Mechanism", "Theory", "Policy", "Statistic"]
 
 
@@ -60,7 +67,7 @@ def _norm(label: str) -> str:
 
 
 def _bigrams(s: str) -> set[str]:
-    return {s[i:i + 2] for i in range(len(s) - 1)} or {s}
+    return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
 
 
 def similarity(a: str, b: str) -> float:
@@ -89,8 +96,11 @@ def curated(doc: str) -> tuple[list[dict], dict[str, set[str]], dict[str, str]]:
             fam = FAMILIES.get(e["type"])
             if fam is None:
                 continue
-            quotes = [{"quote": e["quote"], "section": e.get("section"), "document": default}] if "quote" in e \
+            quotes = (
+                [{"quote": e["quote"], "section": e.get("section"), "document": default}]
+                if "quote" in e
                 else [dict(q, document=str(q.get("document", default))) for q in e.get("evidence", [])]
+            )
             spans = []
             for q in quotes:
                 if q["document"] != doc:
@@ -101,8 +111,15 @@ def curated(doc: str) -> tuple[list[dict], dict[str, set[str]], dict[str, str]]:
             labels = [v for v in e["label"].values()]
             for vs in (e.get("alt_labels") or {}).values():
                 labels.extend(vs)
-            items.append({"id": e["id"], "family": fam, "spans": spans, "labels": labels,
-                          "props": e.get("properties") or {}})
+            items.append(
+                {
+                    "id": e["id"],
+                    "family": fam,
+                    "spans": spans,
+                    "labels": labels,
+                    "props": e.get("properties") or {},
+                }
+            )
         for r in data.get("relations", []):
             relations.append((r["subject"], r["predicate"], r["object"]))
             if r["predicate"] == "issuedBy":
@@ -156,8 +173,11 @@ def evaluate(doc: str) -> dict:
     matched_p = {i for i, _ in pairs}
     matched_c = {j for _, j in pairs}
     out["missed"] = [c["id"] for j, c in enumerate(cur) if j not in matched_c]
-    out["false"] = [(p.type, p.label.get("zh") or p.label.get("en"), p.section)
-                    for i, p in enumerate(proposed) if i not in matched_p]
+    out["false"] = [
+        (p.type, p.label.get("zh") or p.label.get("en"), p.section)
+        for i, p in enumerate(proposed)
+        if i not in matched_p
+    ]
     by_id = {e.id: e for e in proposal.entities}
     to_cur = {proposed[i].id: cur[j]["id"] for i, j in pairs}
     out["relations"] = {}
@@ -165,17 +185,25 @@ def evaluate(doc: str) -> dict:
         mine = [r for r in proposal.relations if r.predicate == pred]
         mapped = {(to_cur.get(r.subject), pred, to_cur.get(r.object)) for r in mine}
         hits = {t for t in mapped if t in cur_relations}
-        n_cur = sum(1 for t in cur_relations if t[1] == pred and FAMILIES.get(
-            next((c["family"] for c in cur if c["id"] == t[0]), ""), None) is None)
+        n_cur = sum(
+            1
+            for t in cur_relations
+            if t[1] == pred
+            and FAMILIES.get(next((c["family"] for c in cur if c["id"] == t[0]), ""), None) is None
+        )
         n_cur = sum(1 for t in cur_relations if t[1] == pred)
-        out["relations"][pred] = (n_cur, len(mine), sum(1 for r in mine if (to_cur.get(r.subject), pred,
-                                                                          to_cur.get(r.object)) in cur_relations),
-                                  len(hits))
+        out["relations"][pred] = (
+            n_cur,
+            len(mine),
+            sum(1 for r in mine if (to_cur.get(r.subject), pred, to_cur.get(r.object)) in cur_relations),
+            len(hits),
+        )
     issued: dict[str, set[str]] = {}
     for r in proposal.relations:
         if r.predicate == "issuedBy" and r.object in by_id:
-            issued.setdefault(r.subject, set()).add(_norm(by_id[r.object].label.get("zh")
-                                                          or by_id[r.object].label.get("en", "")))
+            issued.setdefault(r.subject, set()).add(
+                _norm(by_id[r.object].label.get("zh") or by_id[r.object].label.get("en", ""))
+            )
     for i, j in pairs:
         p, c = proposed[i], cur[j]
         if c["family"] == "Strategy" and c["props"].get("actor"):
@@ -187,13 +215,17 @@ def evaluate(doc: str) -> dict:
         p = next((proposed[i] for i, jj in pairs if jj == j), None)
         want = {_norm(orgs[o]) for o in issuers.get(c["id"], ())}
         got = issued.get(p.id, set()) if p else set()
-        out["policies"].append({
-            "id": c["id"], "found": p is not None,
-            "date": (p.properties.get("date") if p else None, c["props"].get("date")),
-            "issuers": (sorted(got), sorted(want)),
-            "complete": p is not None and p.properties.get("date") == c["props"].get("date")
-            and want <= got,
-        })
+        out["policies"].append(
+            {
+                "id": c["id"],
+                "found": p is not None,
+                "date": (p.properties.get("date") if p else None, c["props"].get("date")),
+                "issuers": (sorted(got), sorted(want)),
+                "complete": p is not None
+                and p.properties.get("date") == c["props"].get("date")
+                and want <= got,
+            }
+        )
     return out
 
 
@@ -204,13 +236,18 @@ def _ratio(a: int, b: int) -> str:
 def main() -> None:
     results = [evaluate("000"), evaluate("003")]
     print("Leave-one-out on the seed papers (proposed from raw text vs curated coding)\n")
-    print(f"{'paper':6} {'family':10} {'curated':>7} {'proposed':>8} {'matched':>7} {'recall':>6} {'precision':>9}")
+    print(
+        f"{'paper':6} {'family':10} {'curated':>7} {'proposed':>8} {'matched':>7} {'recall':>6} "
+        f"{'precision':>9}"
+    )
     totals = {fam: [0, 0, 0] for fam in ORDER}
     for res in results:
         for fam in ORDER:
             n_c, n_p, n_m = res["rows"][fam]
             totals[fam] = [totals[fam][0] + n_c, totals[fam][1] + n_p, totals[fam][2] + n_m]
-            print(f"{res['doc']:6} {fam:10} {n_c:7} {n_p:8} {n_m:7} {_ratio(n_m, n_c):>6} {_ratio(n_m, n_p):>9}")
+            print(
+                f"{res['doc']:6} {fam:10} {n_c:7} {n_p:8} {n_m:7} {_ratio(n_m, n_c):>6} {_ratio(n_m, n_p):>9}"
+            )
     for fam in ORDER:
         n_c, n_p, n_m = totals[fam]
         print(f"{'both':6} {fam:10} {n_c:7} {n_p:8} {n_m:7} {_ratio(n_m, n_c):>6} {_ratio(n_m, n_p):>9}")
@@ -221,18 +258,25 @@ def main() -> None:
     print()
     print("Relations (a proposed relation is correct when both ends matched curated items that the curated")
     print("coding links with the same predicate)")
-    print(f"{'paper':6} {'predicate':10} {'curated':>7} {'proposed':>8} {'correct':>7} {'recall':>6} {'precision':>9}")
+    print(
+        f"{'paper':6} {'predicate':10} {'curated':>7} {'proposed':>8} {'correct':>7} {'recall':>6} "
+        f"{'precision':>9}"
+    )
     for res in results:
         for pred, (n_cur, n_prop, n_ok, n_hit) in res["relations"].items():
-            print(f"{res['doc']:6} {pred:10} {n_cur:7} {n_prop:8} {n_ok:7} {_ratio(n_hit, n_cur):>6} "
-                  f"{_ratio(n_ok, n_prop):>9}")
+            print(
+                f"{res['doc']:6} {pred:10} {n_cur:7} {n_prop:8} {n_ok:7} {_ratio(n_hit, n_cur):>6} "
+                f"{_ratio(n_ok, n_prop):>9}"
+            )
     print()
     print("Policies (curated) — found / date (proposed vs curated) / issuers (proposed vs curated)")
     for res in results:
         for pol in res["policies"]:
             mark = "OK " if pol["complete"] else ("-- " if not pol["found"] else "~  ")
-            print(f"  {mark}{res['doc']} {pol['id']:48} date {pol['date'][0]!s:8} vs {pol['date'][1]!s:8} "
-                  f"issuers {','.join(pol['issuers'][0]) or '-'} vs {','.join(pol['issuers'][1])}")
+            print(
+                f"  {mark}{res['doc']} {pol['id']:48} date {pol['date'][0]!s:8} vs {pol['date'][1]!s:8} "
+                f"issuers {','.join(pol['issuers'][0]) or '-'} vs {','.join(pol['issuers'][1])}"
+            )
     if "-v" in sys.argv:
         for res in results:
             print(f"\n{res['doc']} missed: {res['missed']}")
@@ -246,12 +290,16 @@ def main() -> None:
         "import time, sys; t0 = time.perf_counter(); from kg.ingest.propose import propose; "
         "t1 = time.perf_counter(); text = open(sys.argv[1], encoding='utf-8').read(); propose(text, 'x'); "
         "t2 = time.perf_counter(); propose(text, 'y'); t3 = time.perf_counter(); "
-        "print(f'{t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f}')")
-    out = subprocess.run([sys.executable, "-c", probe, str(seed_path)], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout.split()
+        "print(f'{t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f}')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(seed_path)], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     imp, first, second = (float(x) for x in out)
-    print(f"one paper ({len(seed.encode()) / 1024:.1f} KB), fresh process: import {imp:.2f} s, first call "
-          f"{first:.2f} s (includes loading the jieba dictionary and OpenCC), second call {second:.3f} s")
+    print(
+        f"one paper ({len(seed.encode()) / 1024:.1f} KB), fresh process: import {imp:.2f} s, first call "
+        f"{first:.2f} s (includes loading the jieba dictionary and OpenCC), second call {second:.3f} s"
+    )
     papers = sorted((ROOT / "tests" / "fixtures" / "papers").glob("*.txt")) + sorted(DOCS.glob("*.txt"))
     texts = [p.read_text(encoding="utf-8") for p in papers]
     batch = [texts[k % len(texts)] for k in range(100)]

@@ -48,8 +48,10 @@ def _rel(p: Proposal, subject_label: str, predicate: str, object_label: str) -> 
     def lab(i: str) -> str:
         return by_id[i].label.get("zh") or by_id[i].label["en"]
 
-    return any(r.predicate == predicate and lab(r.subject) == subject_label and lab(r.object) == object_label
-               for r in p.relations)
+    return any(
+        r.predicate == predicate and lab(r.subject) == subject_label and lab(r.object) == object_label
+        for r in p.relations
+    )
 
 
 # -- contract: offsets, quotes, ids, determinism ---------------------------------------------
@@ -64,7 +66,7 @@ def test_every_quote_is_located_exactly(path: Path) -> None:
     for item in list(p.entities) + list(p.relations):
         flat = re.sub(r"\s+", "", item.quote)
         assert 2 <= len(flat) <= 2000, item
-        assert re.sub(r"\s+", "", text[item.start:item.end]) == flat, item
+        assert re.sub(r"\s+", "", text[item.start : item.end]) == flat, item
         m = dt.locate(item.quote, section=item.section)
         assert m is not None and (m.start, m.end) == (item.start, item.end), item
         assert 0 < item.confidence <= 1 and item.rule
@@ -94,11 +96,14 @@ def test_traditional_and_simplified_give_the_same_coding() -> None:
     traditional = OpenCC("s2t.json").convert(simplified)
     assert len(traditional) == len(simplified) and traditional != simplified
     a, b = propose(simplified, "x"), propose(traditional, "x")
-    assert [(e.type, e.start, e.end, e.section, e.rule) for e in a.entities] == \
-        [(e.type, e.start, e.end, e.section, e.rule) for e in b.entities]
+    assert [(e.type, e.start, e.end, e.section, e.rule) for e in a.entities] == [
+        (e.type, e.start, e.end, e.section, e.rule) for e in b.entities
+    ]
     for e in b.entities:  # quotes and labels stay as in the traditional file
-        assert e.quote == traditional[e.start:e.end]
-        assert normalise(e.label["zh"]) == normalise(next(x for x in a.entities if (x.start, x.type) == (e.start, e.type)).label["zh"])
+        assert e.quote == traditional[e.start : e.end]
+        assert normalise(e.label["zh"]) == normalise(
+            next(x for x in a.entities if (x.start, x.type) == (e.start, e.type)).label["zh"]
+        )
 
 
 # -- p1: simplified Chinese, barriers and strategies by actor ----------------------------------
@@ -107,33 +112,51 @@ def test_traditional_and_simplified_give_the_same_coding() -> None:
 def test_p1_simplified() -> None:
     p = _run("p1-crossborder-zh.txt", "p1")
     barriers = _items(p, "Barrier")
-    for label in ["数据跨境流动的规则壁垒", "数字人才与研发投入的双重短缺", "海外平台规则变动的经营风险",
-                  "合规成本高", "懂外语不懂数据", "渠道单一依赖"]:
+    for label in [
+        "数据跨境流动的规则壁垒",
+        "数字人才与研发投入的双重短缺",
+        "海外平台规则变动的经营风险",
+        "合规成本高",
+        "懂外语不懂数据",
+        "渠道单一依赖",
+    ]:
         assert label in barriers, label
     assert _rel(p, "数据跨境流动的规则壁垒", "inDimension", "合规维度")
     assert barriers["数据跨境流动的规则壁垒"].section == "4.1"
     assert _rel(p, "合规成本高", "partOf", "数据跨境流动的规则壁垒")
     assert not _items(p, "Problem")
     strategies = _items(p, "Strategy")
-    expected = {"建立数据合规体系": "enterprise", "推进渠道多元化": "enterprise", "提供合规工具包": "platform",
-                "开放多语种数据分析服务": "platform", "简化数据出境评估流程": "government",
-                "培育跨境电商复合型人才": "government"}
+    expected = {
+        "建立数据合规体系": "enterprise",
+        "推进渠道多元化": "enterprise",
+        "提供合规工具包": "platform",
+        "开放多语种数据分析服务": "platform",
+        "简化数据出境评估流程": "government",
+        "培育跨境电商复合型人才": "government",
+    }
     for label, actor in expected.items():
         assert strategies[label].properties["actor"] == actor, label
     assert {"合规治理", "渠道多元"} <= set(strategies)
-    assert "人才培育" not in strategies  # the abstract's 人才培育 restates 5.3's 培育跨境电商复合型人才: merged
+    assert (
+        "人才培育" not in strategies
+    )  # the abstract's 人才培育 restates 5.3's 培育跨境电商复合型人才: merged
     # the conclusion's 企业需/平台需/政府需 restate 5.x: merged, not repeated
-    assert "简化数据出境评估流程" in strategies and not any(k.startswith("简化数据出境评估流程") and k != "简化数据出境评估流程"
-                                                     for k in strategies)
+    assert "简化数据出境评估流程" in strategies and not any(
+        k.startswith("简化数据出境评估流程") and k != "简化数据出境评估流程" for k in strategies
+    )
     assert set(_items(p, "Mechanism")) == {"数据驱动机制", "生态链接机制"}
     assert set(_items(p, "Theory")) == {"动态能力理论", "制度理论"}
     policies = _items(p, "Policy")
     assert {k: v.properties["date"] for k, v in policies.items()} == {
-        "关于加快发展外贸新业态新模式的意见": "2021-07", "数据出境安全评估办法": "2022-07",
-        "促进和规范数据跨境流动规定": "2024-03"}
-    assert _issuers(p) == {"关于加快发展外贸新业态新模式的意见": {"国务院办公厅"},
-                           "数据出境安全评估办法": {"国家互联网信息办公室"},
-                           "促进和规范数据跨境流动规定": {"国家互联网信息办公室"}}
+        "关于加快发展外贸新业态新模式的意见": "2021-07",
+        "数据出境安全评估办法": "2022-07",
+        "促进和规范数据跨境流动规定": "2024-03",
+    }
+    assert _issuers(p) == {
+        "关于加快发展外贸新业态新模式的意见": {"国务院办公厅"},
+        "数据出境安全评估办法": {"国家互联网信息办公室"},
+        "促进和规范数据跨境流动规定": {"国家互联网信息办公室"},
+    }
     # the abstract's three obstacles and three strategies, in parallel order
     # (the abstract's 数据跨境合规壁垒 restates 4.1 and 人才培育 restates 5.3: merged into them)
     assert _rel(p, "合规治理", "mitigates", "数据跨境流动的规则壁垒")
@@ -153,9 +176,14 @@ def test_p2_traditional() -> None:
         assert label in problems, label
         assert problems[label].section == "3"
     strategies = _items(p, "Strategy")
-    expected = {"建立主播信用評價體系": "platform", "優化流量分配規則": "platform",
-                "完善平臺連帶責任制度": "government", "加強跨部門協同監管": "government",
-                "推動行業自律公約": "industry", "制定直播帶貨行爲規範": "industry"}
+    expected = {
+        "建立主播信用評價體系": "platform",
+        "優化流量分配規則": "platform",
+        "完善平臺連帶責任制度": "government",
+        "加強跨部門協同監管": "government",
+        "推動行業自律公約": "industry",
+        "制定直播帶貨行爲規範": "industry",
+    }
     for label, actor in expected.items():
         if actor == "industry":  # not an actor of the ontology's ActorScheme: named in the rule only
             assert "actor" not in strategies[label].properties
@@ -169,16 +197,19 @@ def test_p2_traditional() -> None:
     assert set(_items(p, "Theory")) == {"雙邊市場理論", "利益相關者理論"}
     policies = _items(p, "Policy")
     assert {k: v.properties["date"] for k, v in policies.items()} == {
-        "關於加強網絡直播營銷活動監管的指導意見": "2020-11", "網絡直播營銷管理辦法(試行)": "2021-04",
-        "關於進一步規範網絡直播營利行爲促進行業健康發展的意見": "2022-06"}
-    assert _issuers(p) == {"關於加強網絡直播營銷活動監管的指導意見": {"國家市場監督管理總局"},
-                           "網絡直播營銷管理辦法(試行)": {"國家互聯網信息辦公室"},
-                           "關於進一步規範網絡直播營利行爲促進行業健康發展的意見":
-                               {"國家互聯網信息辦公室", "國家稅務總局"}}
+        "關於加強網絡直播營銷活動監管的指導意見": "2020-11",
+        "網絡直播營銷管理辦法(試行)": "2021-04",
+        "關於進一步規範網絡直播營利行爲促進行業健康發展的意見": "2022-06",
+    }
+    assert _issuers(p) == {
+        "關於加強網絡直播營銷活動監管的指導意見": {"國家市場監督管理總局"},
+        "網絡直播營銷管理辦法(試行)": {"國家互聯網信息辦公室"},
+        "關於進一步規範網絡直播營利行爲促進行業健康發展的意見": {"國家互聯網信息辦公室", "國家稅務總局"},
+    }
     orgs = {e.label["zh"]: e for e in p.entities if e.type == "Organization"}
     assert orgs["國家稅務總局"].label["en"] == "State Taxation Administration"
     for e in p.entities:  # quotes are the traditional text of the file
-        assert e.quote == text[e.start:e.end]
+        assert e.quote == text[e.start : e.end]
 
 
 # -- p3: English ----------------------------------------------------------------------------------
@@ -190,25 +221,33 @@ def test_p3_english() -> None:
     assert {"Limited data access", "Algorithmic traffic dependence", "Weak digital skills"} <= set(barriers)
     assert all("zh" not in e.label for e in p.entities)
     strategies = _items(p, "Strategy")
-    expected = {"Build data capabilities": "enterprise", "Diversify sales channels": "enterprise",
-                "open anonymised category data to small sellers": "platform",
-                "reduce the weight of short-term sales in ranking for new products": "platform",
-                "fund regional digital skills programmes for SME staff": "government",
-                "invest in analytics capabilities": "enterprise"}
+    expected = {
+        "Build data capabilities": "enterprise",
+        "Diversify sales channels": "enterprise",
+        "open anonymised category data to small sellers": "platform",
+        "reduce the weight of short-term sales in ranking for new products": "platform",
+        "fund regional digital skills programmes for SME staff": "government",
+        "invest in analytics capabilities": "enterprise",
+    }
     for label, actor in expected.items():
         assert strategies[label].properties["actor"] == actor, label
     assert {"data sharing", "capability building", "fair platform rules"} <= set(strategies)
     assert "Platform and government measures" not in strategies  # a group heading, not a strategy
     assert strategies["Build data capabilities"].id == "strategy/p3-build-data-capabilities"
-    assert _rel(p, "fund regional digital skills programmes for SME staff", "mitigates", "Weak digital skills")
+    assert _rel(
+        p, "fund regional digital skills programmes for SME staff", "mitigates", "Weak digital skills"
+    )
     assert set(_items(p, "Theory")) == {"Dynamic capabilities theory", "Transaction cost theory"}
     assert set(_items(p, "Mechanism")) == {"Feedback mechanism"}
     policies = _items(p, "Policy")
     assert {k: v.properties["date"] for k, v in policies.items()} == {
         "Anti-Monopoly Guidelines for the Platform Economy": "2021-02",
-        "14th Five-Year Plan for the Digital Economy": "2022-01"}
-    assert _issuers(p) == {"Anti-Monopoly Guidelines for the Platform Economy": {"State Council Anti-Monopoly Commission"},
-                           "14th Five-Year Plan for the Digital Economy": {"State Council"}}
+        "14th Five-Year Plan for the Digital Economy": "2022-01",
+    }
+    assert _issuers(p) == {
+        "Anti-Monopoly Guidelines for the Platform Economy": {"State Council Anti-Monopoly Commission"},
+        "14th Five-Year Plan for the Digital Economy": {"State Council"},
+    }
 
 
 # -- p4: Chinese with an English abstract ---------------------------------------------------------
@@ -225,8 +264,11 @@ def test_p4_mixed() -> None:
     assert barriers["冷链物流成本高企"].label["en"] == "high logistics costs"
     assert barriers["冷链物流成本高企"].id == "barrier/p4-high-logistics-costs"
     strategies = _items(p, "Strategy")
-    expected = {"完善县乡村三级物流体系": "government", "为区域公用品牌提供流量扶持与品控标准": "platform",
-                "与高校合作开展直播电商培训": "enterprise"}
+    expected = {
+        "完善县乡村三级物流体系": "government",
+        "为区域公用品牌提供流量扶持与品控标准": "platform",
+        "与高校合作开展直播电商培训": "enterprise",
+    }
     for label, actor in expected.items():
         assert strategies[label].properties["actor"] == actor, label
         assert strategies[label].rule == "enum:strategy-item"  # 一是/二是/三是
@@ -236,11 +278,15 @@ def test_p4_mixed() -> None:
     assert set(_items(p, "Mechanism")) == {"需求牵引机制", "品牌孵化机制"}
     policies = _items(p, "Policy")
     assert {k: v.properties["date"] for k, v in policies.items()} == {
-        "“十四五”推进农业农村现代化规划": "2022", "关于加快农村寄递物流体系建设的意见": "2021-07",
-        "数字商务三年行动计划(2024—2026年)": "2024-03"}
-    assert _issuers(p) == {"“十四五”推进农业农村现代化规划": {"国务院"},
-                           "关于加快农村寄递物流体系建设的意见": {"国务院办公厅"},
-                           "数字商务三年行动计划(2024—2026年)": {"商务部"}}
+        "“十四五”推进农业农村现代化规划": "2022",
+        "关于加快农村寄递物流体系建设的意见": "2021-07",
+        "数字商务三年行动计划(2024—2026年)": "2024-03",
+    }
+    assert _issuers(p) == {
+        "“十四五”推进农业农村现代化规划": {"国务院"},
+        "关于加快农村寄递物流体系建设的意见": {"国务院办公厅"},
+        "数字商务三年行动计划(2024—2026年)": {"商务部"},
+    }
 
 
 # -- seeds: a few anchors (the full comparison is benchmarks/bench_ingest.py) ------------------------
@@ -263,8 +309,12 @@ def test_seed_000_headings_and_trinity() -> None:
     text = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8")
     p = propose(text, "000")
     barriers = _items(p, "Barrier")
-    assert {"数据质量与安全的双重困境", "平台依赖与能力错配的风险", "转型成本与文化冲突的阻力",
-            "政策与生态的协同不足"} <= set(barriers)
+    assert {
+        "数据质量与安全的双重困境",
+        "平台依赖与能力错配的风险",
+        "转型成本与文化冲突的阻力",
+        "政策与生态的协同不足",
+    } <= set(barriers)
     strategies = _items(p, "Strategy")
     assert strategies["数据治理"].properties["actor"] == "government"
     assert strategies["生态协同"].label["en"] == "ecological collaboration"
@@ -273,17 +323,25 @@ def test_seed_000_headings_and_trinity() -> None:
 
 
 def test_english_enumerated_problems_and_modal_recommendations() -> None:
-    text = (" Abstract \nThis note studies live-streaming commerce.\n 1. Introduction \nLive-streaming grew fast.\n"
-            " 2. Challenges for Live-Streaming Sellers \nSellers face several problems. First, fake reviews distort "
-            "consumer choice, because platforms \nreward volume. Second, return rates are high for clothing. "
-            "Finally, streamer fees absorb most \nof the margin.\n 3. Recommendations \nSellers should verify "
-            "reviews before using them in product design. The government should set \nrules for streamer fees.\n")
+    text = (
+        " Abstract \nThis note studies live-streaming commerce.\n 1. Introduction \n"
+        "Live-streaming grew fast.\n 2. Challenges for Live-Streaming Sellers \n"
+        "Sellers face several problems. First, fake reviews distort "
+        "consumer choice, because platforms \nreward volume. Second, return rates are high for clothing. "
+        "Finally, streamer fees absorb most \nof the margin.\n 3. Recommendations \nSellers should verify "
+        "reviews before using them in product design. The government should set \nrules for streamer fees.\n"
+    )
     p = propose(text, "e2")
     problems = _items(p, "Problem")
-    assert set(problems) == {"fake reviews distort consumer choice", "return rates are high for clothing",
-                             "streamer fees absorb most of the margin"}
+    assert set(problems) == {
+        "fake reviews distort consumer choice",
+        "return rates are high for clothing",
+        "streamer fees absorb most of the margin",
+    }
     strategies = _items(p, "Strategy")
-    assert strategies["verify reviews before using them in product design"].properties["actor"] == "enterprise"
+    assert (
+        strategies["verify reviews before using them in product design"].properties["actor"] == "enterprise"
+    )
     assert strategies["set rules for streamer fees"].properties["actor"] == "government"
     assert _rel(p, "set rules for streamer fees", "mitigates", "streamer fees absorb most of the margin")
 
@@ -326,8 +384,10 @@ def test_random_text_never_breaks_offsets() -> None:
     import random
 
     rng = random.Random(10)
-    alphabet = list("存在“”问题障碍、，。；：(1)（2）首先其次理论《》2021.4部委局办公厅平台企业政府应需可 \n\r"
-                    "5.1.Abstract摘要Table 1.表 1.abcXYZ—–-%")
+    alphabet = list(
+        "存在“”问题障碍、，。；：(1)（2）首先其次理论《》2021.4部委局办公厅平台企业政府应需可 \n\r"
+        "5.1.Abstract摘要Table 1.表 1.abcXYZ—–-%"
+    )
     for _ in range(150):
         s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
         p = propose(s, "f")

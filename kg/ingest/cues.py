@@ -9,10 +9,16 @@ from __future__ import annotations
 import re
 
 # -- section kinds (matched against a heading title) -----------------------------------------
-OBSTACLE_TITLE = re.compile(r"障碍|阻碍|制约|瓶颈|问题|挑战|困境|难题|barrier|obstacle|challenge|problem"
-                            r"|constraint|bottleneck", re.I)
-STRATEGY_TITLE = re.compile(r"对策|建议|策略|措施|启示|路径|countermeasure|recommendation|strateg"
-                            r"|suggestion|implication|measure", re.I)
+OBSTACLE_TITLE = re.compile(
+    r"障碍|阻碍|制约|瓶颈|问题|挑战|困境|难题|barrier|obstacle|challenge|problem"
+    r"|constraint|bottleneck",
+    re.I,
+)
+STRATEGY_TITLE = re.compile(
+    r"对策|建议|策略|措施|启示|路径|countermeasure|recommendation|strateg"
+    r"|suggestion|implication|measure",
+    re.I,
+)
 STRATEGY_TITLE_EXCLUDE = re.compile(r"案例|机制|影响|文献|理论|case|mechanism|literature|theor", re.I)
 CONCLUSION_TITLE = re.compile(r"结论|结语|总结|conclusion", re.I)
 MECHANISM_HEAD = re.compile(r"(?:机制|传导路径|影响路径|作用路径|mechanism)$", re.I)
@@ -24,26 +30,55 @@ PROBLEM_WORDS = re.compile(r"问题|挑战|难题|problem|challenge|issue", re.I
 # -- actors ----------------------------------------------------------------------------------
 #: subject words naming an actor, longest first; matched at the start of a clause.
 ACTOR_SUBJECTS: list[tuple[str, str]] = [
-    ("电商平台企业", "enterprise"), ("平台企业", "enterprise"),
-    ("中小企业", "enterprise"), ("大型企业", "enterprise"), ("传统企业", "enterprise"),
-    ("制造企业", "enterprise"), ("企业层面", "enterprise"), ("企业", "enterprise"),
-    ("商家", "enterprise"), ("合作社", "enterprise"), ("农户", "enterprise"),
-    ("电商平台", "platform"), ("电子商务平台", "platform"), ("平台层面", "platform"),
-    ("平台方", "platform"), ("平台", "platform"),
-    ("各级政府", "government"), ("地方政府", "government"), ("政府层面", "government"),
-    ("政府部门", "government"), ("有关部门", "government"), ("政府", "government"),
-    ("国家", "government"), ("监管部门", "government"),
-    ("行业协会", "industry"), ("行业组织", "industry"), ("行业层面", "industry"),
+    ("电商平台企业", "enterprise"),
+    ("平台企业", "enterprise"),
+    ("中小企业", "enterprise"),
+    ("大型企业", "enterprise"),
+    ("传统企业", "enterprise"),
+    ("制造企业", "enterprise"),
+    ("企业层面", "enterprise"),
+    ("企业", "enterprise"),
+    ("商家", "enterprise"),
+    ("合作社", "enterprise"),
+    ("农户", "enterprise"),
+    ("电商平台", "platform"),
+    ("电子商务平台", "platform"),
+    ("平台层面", "platform"),
+    ("平台方", "platform"),
+    ("平台", "platform"),
+    ("各级政府", "government"),
+    ("地方政府", "government"),
+    ("政府层面", "government"),
+    ("政府部门", "government"),
+    ("有关部门", "government"),
+    ("政府", "government"),
+    ("国家", "government"),
+    ("监管部门", "government"),
+    ("行业协会", "industry"),
+    ("行业组织", "industry"),
+    ("行业层面", "industry"),
     ("行业", "industry"),
 ]
 ACTOR_SUBJECTS_EN: list[tuple[str, str]] = [
-    ("enterprises", "enterprise"), ("firms", "enterprise"), ("companies", "enterprise"),
-    ("smes", "enterprise"), ("merchants", "enterprise"), ("sellers", "enterprise"),
-    ("platforms", "platform"), ("platform operators", "platform"), ("the platform", "platform"),
+    ("enterprises", "enterprise"),
+    ("firms", "enterprise"),
+    ("companies", "enterprise"),
+    ("smes", "enterprise"),
+    ("merchants", "enterprise"),
+    ("sellers", "enterprise"),
+    ("platforms", "platform"),
+    ("platform operators", "platform"),
+    ("the platform", "platform"),
     ("e-commerce platforms", "platform"),
-    ("the government", "government"), ("governments", "government"), ("policymakers", "government"),
-    ("regulators", "government"), ("the state", "government"), ("local governments", "government"),
-    ("industry associations", "industry"), ("the industry", "industry"), ("industry", "industry"),
+    ("the government", "government"),
+    ("governments", "government"),
+    ("policymakers", "government"),
+    ("regulators", "government"),
+    ("the state", "government"),
+    ("local governments", "government"),
+    ("industry associations", "industry"),
+    ("the industry", "industry"),
+    ("industry", "industry"),
 ]
 #: English heading words naming an actor ("Enterprise strategies", "Platform measures").
 ACTOR_TITLE_EN: list[tuple[re.Pattern[str], str]] = [
@@ -54,14 +89,25 @@ ACTOR_TITLE_EN: list[tuple[re.Pattern[str], str]] = [
 ]
 #: words that let the actor be inferred when no subject is named (weaker).
 ACTOR_KEYWORDS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"监管|法规|法律|立法|政策|治理体系|数字基建|基础设施|财政|税收|补贴|政产学研|数据治理"
-                r"|regulat|legislat|law|policy|policies|infrastructure|subsid|governance", re.I),
-     "government"),
-    (re.compile(r"流量|生态|平台规则|工具包|容错|算法推荐|ecosystem|traffic|toolkit|platform rules|ranking",
-                re.I), "platform"),
+    (
+        re.compile(
+            r"监管|法规|法律|立法|政策|治理体系|数字基建|基础设施|财政|税收|补贴|政产学研|数据治理"
+            r"|regulat|legislat|law|policy|policies|infrastructure|subsid|governance",
+            re.I,
+        ),
+        "government",
+    ),
+    (
+        re.compile(
+            r"流量|生态|平台规则|工具包|容错|算法推荐|ecosystem|traffic|toolkit|platform rules|ranking", re.I
+        ),
+        "platform",
+    ),
     (re.compile(r"行业协会|行业标准|行业自律|industry association|industry standard", re.I), "industry"),
-    (re.compile(r"能力|人才|组织|团队|研发|转型|敏捷|capabilit|talent|organi[sz]ation|team|r&d", re.I),
-     "enterprise"),
+    (
+        re.compile(r"能力|人才|组织|团队|研发|转型|敏捷|capabilit|talent|organi[sz]ation|team|r&d", re.I),
+        "enterprise",
+    ),
 ]
 
 #: modal verbs of a recommendation (strong ones work anywhere in strategy/conclusion sections).
@@ -69,19 +115,45 @@ MODAL_STRONG = r"(?:需要|必须要|必须|应当|应该|需|应|要)"
 MODAL_WEAK = r"(?:可以|可)"
 
 #: verbs that start a policy measure in a "国家鼓励…，促进…，推进…" sentence.
-POLICY_VERBS = ("鼓励", "促进", "推进", "推动", "支持", "加强", "完善", "建立", "健全", "规范",
-                "引导", "加快", "强化", "优化", "培育", "提升", "构建", "打造", "实施")
-GOV_SUBJECT = re.compile(r"(?:国家|政府|各级政府|地方政府|有关部门|各部门|党中央|国务院)(?:也|还|要|应)?"
-                         r"(?=鼓励|支持|推动|引导|提出|要求|大力)")
+POLICY_VERBS = (
+    "鼓励",
+    "促进",
+    "推进",
+    "推动",
+    "支持",
+    "加强",
+    "完善",
+    "建立",
+    "健全",
+    "规范",
+    "引导",
+    "加快",
+    "强化",
+    "优化",
+    "培育",
+    "提升",
+    "构建",
+    "打造",
+    "实施",
+)
+GOV_SUBJECT = re.compile(
+    r"(?:国家|政府|各级政府|地方政府|有关部门|各部门|党中央|国务院)(?:也|还|要|应)?"
+    r"(?=鼓励|支持|推动|引导|提出|要求|大力)"
+)
 
 # -- obstacle lexicon (nouns that name an obstacle) -----------------------------------------
-OBSTACLE_NOUNS = re.compile(r"鸿沟|缺口|短缺|滞后|壁垒|冲突|偏见|同质化|垄断|泄露|错配|锁定|依赖|不足|"
-                            r"不到位|匮乏|缺乏|困难|难以|无法|风险|门槛|虚假|假冒|成本高|延期")
+OBSTACLE_NOUNS = re.compile(
+    r"鸿沟|缺口|短缺|滞后|壁垒|冲突|偏见|同质化|垄断|泄露|错配|锁定|依赖|不足|"
+    r"不到位|匮乏|缺乏|困难|难以|无法|风险|门槛|虚假|假冒|成本高|延期"
+)
 
 # -- policies --------------------------------------------------------------------------------
-POLICY_TITLE_WORDS = re.compile(r"规划|办法|意见|通知|方案|要点|条例|法$|法\(|法（|规定|决定|指导|计划|纲要"
-                                r"|措施|细则|指南|规则|标准|公告|意见稿|Law|Measures|Regulation|Plan|Opinions"
-                                r"|Notice|Guideline|Provisions|Rules|Outline|Programme|Program", re.I)
+POLICY_TITLE_WORDS = re.compile(
+    r"规划|办法|意见|通知|方案|要点|条例|法$|法\(|法（|规定|决定|指导|计划|纲要"
+    r"|措施|细则|指南|规则|标准|公告|意见稿|Law|Measures|Regulation|Plan|Opinions"
+    r"|Notice|Guideline|Provisions|Rules|Outline|Programme|Program",
+    re.I,
+)
 
 #: known issuing bodies: simplified name -> English name (for the slug and the en label).
 KNOWN_ORGS: dict[str, str] = {
@@ -127,26 +199,34 @@ KNOWN_ORGS: dict[str, str] = {
 }
 #: a generic Chinese issuing body ends with one of these (the longest suffix wins).
 ORG_SUFFIX = ("办公厅", "办公室", "委员会", "网信办", "总局", "总署", "部", "委", "局", "署", "厅", "院")
-EN_ORG = re.compile(r"(?:the\s+)?((?:Ministry|Department|Office|Bureau|Administration|Commission|Council)"
-                    r"(?:\s+(?:of|for|and|the|on|[A-Z][\w-]*)){1,8}|(?:[A-Z][\w-]*\s+){1,5}"
-                    r"(?:Commission|Administration|Council|Bureau|Ministry|Office|Committee))")
+EN_ORG = re.compile(
+    r"(?:the\s+)?((?:Ministry|Department|Office|Bureau|Administration|Commission|Council)"
+    r"(?:\s+(?:of|for|and|the|on|[A-Z][\w-]*)){1,8}|(?:[A-Z][\w-]*\s+){1,5}"
+    r"(?:Commission|Administration|Council|Bureau|Ministry|Office|Committee))"
+)
 
 # -- theories --------------------------------------------------------------------------------
 THEORY_STOP_TOKENS = frozenset(
     "的 了 在 将 以 和 与 及 、 基于 运用 利用 借助 采用 结合 依据 根据 从 对 为 是 其 该 此 这 本文 相关 "
     "有关 现有 已有 传统 经典 三大 两大 多种 各种 上述 以下 等 并 而 则 且 或 通过 提供 丰富 了 中 "
-    "对于 关于 作为 形成 构建 理论 新 探讨 研究 一 二 三 四 五".split())
-THEORY_AFTER_EXCLUDE = re.compile(r"^(?:支撑|层面|基础|依据|框架|价值|意义|贡献|视角|上|界|研究|分析|模型|与实践|和实践)")
-EN_THEORY = re.compile(r"\b((?:[A-Za-z][\w'’-]* +){1,4})theory\b|\btheory of ((?:[\w'’-]+ +){0,3}[\w'’-]+)",
-                       re.I)
+    "对于 关于 作为 形成 构建 理论 新 探讨 研究 一 二 三 四 五".split()
+)
+THEORY_AFTER_EXCLUDE = re.compile(
+    r"^(?:支撑|层面|基础|依据|框架|价值|意义|贡献|视角|上|界|研究|分析|模型|与实践|和实践)"
+)
+EN_THEORY = re.compile(
+    r"\b((?:[A-Za-z][\w'’-]* +){1,4})theory\b|\btheory of ((?:[\w'’-]+ +){0,3}[\w'’-]+)", re.I
+)
 EN_THEORY_STOP = frozenset(
     "the a an this that these our its their based on of in and or with by to from as is are was "
     "were using use uses draws draw on upon under through we paper study grounded existing "
-    "classical mainstream three two main".split())
+    "classical mainstream three two main".split()
+)
 
 # -- generic words ignored by lexical overlap --------------------------------------------------
 OVERLAP_STOP = frozenset(
     "企业 平台 电商 电子商务 创新 发展 问题 障碍 策略 对策 建议 提升 推动 促进 加强 实现 通过 进行 "
     "存在 面临 需要 可以 以及 导致 影响 机制 理论 维度 体系 建设 相关 我国 市场 "
     "enterprise enterprises platform platforms e-commerce innovation development the and of to "
-    "in for a an on with by is are be".split())
+    "in for a an on with by is are be".split()
+)

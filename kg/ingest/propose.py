@@ -166,7 +166,7 @@ def _slug(text: str) -> str:
 
 def _bigrams(s: str) -> set[str]:
     s = re.sub(r"[\s“”\"'‘’()（）、，,:：]", "", s.lower())
-    return {s[i:i + 2] for i in range(len(s) - 1)} or {s}
+    return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
 
 
 def _jaccard(a: str, b: str) -> float:
@@ -198,10 +198,10 @@ def _token_jaccard(a: str, b: str) -> float:
 def _common_run(a: str, b: str, k: int = 4) -> bool:
     if a.isascii() and b.isascii():  # English: two words in a row
         wa, wb = re.findall(r"[a-z0-9-]+", a.lower()), " ".join(re.findall(r"[a-z0-9-]+", b.lower()))
-        return any(f" {x} {y} " in f" {wb} " for x, y in zip(wa, wa[1:]))
+        return any(f" {x} {y} " in f" {wb} " for x, y in zip(wa, wa[1:], strict=False))
     a = re.sub(r"\W", "", a)
     b = re.sub(r"\W", "", b)
-    return any(a[i:i + k] in b for i in range(len(a) - k + 1))
+    return any(a[i : i + k] in b for i in range(len(a) - k + 1))
 
 
 # -------------------------------------------------------------------------------------------
@@ -314,9 +314,19 @@ class _Proposer:
                 return t
         return None
 
-    def add(self, type_: str, vs: int, ve: int, rule: str, conf: float, *, label: tuple[int, int] | str
-            | None = None, props: dict | None = None, parent: int | None = None,
-            group: tuple[str, int, int] | None = None) -> int | None:
+    def add(
+        self,
+        type_: str,
+        vs: int,
+        ve: int,
+        rule: str,
+        conf: float,
+        *,
+        label: tuple[int, int] | str | None = None,
+        props: dict | None = None,
+        parent: int | None = None,
+        group: tuple[str, int, int] | None = None,
+    ) -> int | None:
         # trim whitespace/punctuation at the edges of the quote
         while vs < ve and self.view[vs] in " ，、。；：,;:":
             vs += 1
@@ -339,13 +349,34 @@ class _Proposer:
         if len(norm) < 2 or len(lab) > 120:
             return None
         start, _ = self.ospan(vs, ve)
-        c = _Cand(type_, lab, norm, vs, ve, rule, conf, self.section_id(start), dict(props or {}),
-                  parent, group=group, conclusion=self.in_conclusion(start))
+        c = _Cand(
+            type_,
+            lab,
+            norm,
+            vs,
+            ve,
+            rule,
+            conf,
+            self.section_id(start),
+            dict(props or {}),
+            parent,
+            group=group,
+            conclusion=self.in_conclusion(start),
+        )
         self.cands.append(c)
         return len(self.cands) - 1
 
-    def rel(self, s: int | None, p: str, o: int | None, vs: int, ve: int, conf: float, rule: str,
-            modality: str = "stated") -> None:
+    def rel(
+        self,
+        s: int | None,
+        p: str,
+        o: int | None,
+        vs: int,
+        ve: int,
+        conf: float,
+        rule: str,
+        modality: str = "stated",
+    ) -> None:
         if s is None or o is None or s == o:
             return
         if ve - vs < 2 or ve - vs > 300:
@@ -379,8 +410,12 @@ class _Proposer:
         out = []
         i = vs
         for k in range(vs, ve):
-            if self.view[k] in _SENT_END or (self.view[k] == "." and k + 1 < ve and self.view[k + 1] == " "
-                                             and not self.view[k - 1].isdigit()):
+            if self.view[k] in _SENT_END or (
+                self.view[k] == "."
+                and k + 1 < ve
+                and self.view[k + 1] == " "
+                and not self.view[k - 1].isdigit()
+            ):
                 if k + 1 - i > 1:
                     out.append((i, k + 1))
                 i = k + 1
@@ -457,12 +492,17 @@ class _Proposer:
             head = head.strip()
             parent = self._parent(s)
             # mechanisms
-            if cues.MECHANISM_HEAD.search(head.strip()) and len(head) <= 30 and not self.children(s) and not (
-                    parent is not None and self.section_kind(parent) in ("obstacle", "strategy")):
+            if (
+                cues.MECHANISM_HEAD.search(head.strip())
+                and len(head) <= 30
+                and not self.children(s)
+                and not (parent is not None and self.section_kind(parent) in ("obstacle", "strategy"))
+            ):
                 if self.section_kind(s) not in ("obstacle", "strategy") or cues.MECHANISM_HEAD.search(head):
                     if not re.search(r"框架|分析|模型|framework|analysis|model", head, re.I):
-                        idx = self.add("Mechanism", ts, te, "heading:mechanism", 0.85,
-                                       label=(ts, ts + len(head)))
+                        idx = self.add(
+                            "Mechanism", ts, te, "heading:mechanism", 0.85, label=(ts, ts + len(head))
+                        )
                         if idx is not None:
                             self.heading_item[s.number] = idx
                         continue
@@ -475,8 +515,12 @@ class _Proposer:
                 idx = self.add(self.obstacle_type, ts, te, "heading:obstacle-subsection", 0.85, label=lab)
                 if idx is not None:
                     self.heading_item[s.number] = idx
-                    if sep and self.obstacle_type == "Barrier" and re.search(
-                            r"维度|层面|方面|环境|dimension|level", head, re.I) and len(head) <= 12:
+                    if (
+                        sep
+                        and self.obstacle_type == "Barrier"
+                        and re.search(r"维度|层面|方面|环境|dimension|level", head, re.I)
+                        and len(head) <= 12
+                    ):
                         dim = self.add("Dimension", ts, ts + len(head), "heading:dimension-prefix", 0.7)
                         self.cands[idx].props["_dimension"] = head
                         self.rel(idx, "inDimension", dim, ts, te, 0.7, "heading:dimension-prefix")
@@ -491,15 +535,33 @@ class _Proposer:
 
     _OBST_PATTERNS = [
         # 存在“X”问题 / 陷入“X” / 面临“X” / 还存在“X”
-        (re.compile(r"(?:存在|陷入|面临|遭遇|出现)(?:着)?(“([^”]{2,24})”)(?:问题|现象|情况|矛盾|困境)?"), 2, 0.7),
+        (
+            re.compile(r"(?:存在|陷入|面临|遭遇|出现)(?:着)?(“([^”]{2,24})”)(?:问题|现象|情况|矛盾|困境)?"),
+            2,
+            0.7,
+        ),
         # 存在(着)X的问题/情况
-        (re.compile(r"存在(?:着|很多|很严重的|严重的|较大的)?([^\n，。；：“”]{2,30}?)(?:的)?(?:问题|情况|现象|困境|风险)"),
-         1, 0.6),
+        (
+            re.compile(
+                r"存在(?:着|很多|很严重的|严重的|较大的)?([^\n，。；：“”]{2,30}?)(?:的)?(?:问题|情况|现象|困境|风险)"
+            ),
+            1,
+            0.6,
+        ),
         # 因…无法/难以/担心
-        (re.compile(r"因(?:为)?((?:担心|顾虑|难以|缺乏|无法)[^\n，。；(（]{2,30}|[^\n，。；(（]{2,20}?[，,]?无法[^\n，。；(（]{2,20})"),
-         1, 0.55),
+        (
+            re.compile(
+                r"因(?:为)?((?:担心|顾虑|难以|缺乏|无法)[^\n，。；(（]{2,30}|[^\n，。；(（]{2,20}?[，,]?无法[^\n，。；(（]{2,20})"
+            ),
+            1,
+            0.55,
+        ),
         # X层出不穷 / 愈演愈烈
-        (re.compile(r"([^\n，。；：]{2,20}?)(?:也)?(?:层出不穷|愈演愈烈|日益严重|日益突出|屡禁不止)"), 1, 0.6),
+        (
+            re.compile(r"([^\n，。；：]{2,20}?)(?:也)?(?:层出不穷|愈演愈烈|日益严重|日益突出|屡禁不止)"),
+            1,
+            0.6,
+        ),
         # 挑战之一是X / 面临着与X的竞争
         (re.compile(r"挑战之一是([^\n，。；]{2,30})"), 1, 0.6),
         (re.compile(r"面临(?:着)?(与[^\n，。；]{2,20}的[\u4e00-\u9fff]{0,4}竞争)"), 1, 0.6),
@@ -516,7 +578,7 @@ class _Proposer:
         self._obstacle_cues(s, parent, vs, ve, body)
         # enumerated items (first/second…, (1)(2), 首先/其次) that no cue found: their first clause
         found = [(c.vs, c.ve) for c in self.cands[before:]]
-        for a, b, end in self._items(vs, ve):
+        for _a, b, end in self._items(vs, ve):
             if any(b <= x < end for x, _ in found):
                 continue
             sent = self.sentences(b, end)
@@ -540,29 +602,37 @@ class _Proposer:
                 tail = re.search(r"(?:的)?(?:问题|情况|现象)$", label)
                 if tail and tail.start() >= 2:
                     le -= len(tail.group(0))
-                    label = label[:tail.start()]
+                    label = label[: tail.start()]
                 if re.search(r"机遇|机会|优势|不利于|提供|研究|影响$|^(?:有|很多|一些|许多|不少)", label):
                     continue
                 qs, qe = vs + m.start(), vs + m.end()
-                idx = self.add(self.obstacle_type, qs, qe, "cue:obstacle-clause", conf,
-                               label=(ls, le), parent=parent)
+                idx = self.add(
+                    self.obstacle_type, qs, qe, "cue:obstacle-clause", conf, label=(ls, le), parent=parent
+                )
                 if idx is not None and parent is not None:
                     self.rel(idx, "partOf", parent, qs, qe, conf, "cue:obstacle-clause")
 
     # -- enumerations of obstacles ----------------------------------------------------------
 
-    _ENUM_ZH = re.compile(r"(?:存在|面临|包括|出现|有|如|即)(?:着)?([^\n。；：]{4,120}?)等[\u4e00-\u9fff]{0,4}?"
-                          r"(?:问题|障碍|困境|挑战|难题|风险|瓶颈)")
+    _ENUM_ZH = re.compile(
+        r"(?:存在|面临|包括|出现|有|如|即)(?:着)?([^\n。；：]{4,120}?)等[\u4e00-\u9fff]{0,4}?"
+        r"(?:问题|障碍|困境|挑战|难题|风险|瓶颈)"
+    )
     _COLON_ZH = re.compile(r"(?:障碍|问题|挑战|困境|难题|焦点|瓶颈)：([^\n。；]{4,160})")
-    _ENUM_EN = re.compile(r"(?:obstacles|barriers|challenges|problems|difficulties|bottlenecks|risks)"
-                          r"\s*,?\s*(?:such as|including|like|namely|:)\s+([^.;]{4,240})", re.I)
+    _ENUM_EN = re.compile(
+        r"(?:obstacles|barriers|challenges|problems|difficulties|bottlenecks|risks)"
+        r"\s*,?\s*(?:such as|including|like|namely|:)\s+([^.;]{4,240})",
+        re.I,
+    )
 
     def _split_enum(self, vs: int, ve: int, english: bool) -> list[tuple[int, int]]:
         seg = self.view[vs:ve]
         parts: list[tuple[int, int]] = []
         if english:
-            bounds = [(m.start(), m.end()) for m in re.finditer(r",\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|;\s*",
-                                                             seg)]
+            bounds = [
+                (m.start(), m.end())
+                for m in re.finditer(r",\s*(?:and|or)\s+|,\s*|\s+and\s+|\s+or\s+|;\s*", seg)
+            ]
         else:
             bounds = [(m.start(), m.end()) for m in re.finditer(r"[、，,]|以及|及", seg)]
         i = 0
@@ -582,7 +652,9 @@ class _Proposer:
                 parts[-1:] = [(a, a + m.start()), (a + m.end(), b)]
         return [(vs + a, vs + b) for a, b in parts if b - a >= 2]
 
-    _PROBLEM_SERIES = re.compile(r"(?:面临|存在|遇到)(?:着)?的?((?:[^\n、，。；]{2,20}?问题[、和与及]){1,}[^\n、，。；]{2,20}?问题)")
+    _PROBLEM_SERIES = re.compile(
+        r"(?:面临|存在|遇到)(?:着)?的?((?:[^\n、，。；]{2,20}?问题[、和与及]){1,}[^\n、，。；]{2,20}?问题)"
+    )
 
     def rule_obstacle_lists(self) -> None:
         for m in self._PROBLEM_SERIES.finditer(self.view):
@@ -617,7 +689,7 @@ class _Proposer:
                     dim_props = {}
                     if mm:
                         lab_s = a + mm.end()
-                        dim_props = {"_dimension": self.view[a:a + mm.end() - 1]}
+                        dim_props = {"_dimension": self.view[a : a + mm.end() - 1]}
                     words = self.view[lab_s:b]
                     if english:
                         words = re.sub(r"^(?:the|a|an)\s+", "", words, flags=re.I)
@@ -625,23 +697,32 @@ class _Proposer:
                             continue
                     elif len(words) > 24:
                         continue
-                    self.add(self.obstacle_type, a, b, "enum:obstacle-list", 0.7,
-                             label=(lab_s, b) if not english else words, group=(key, k, len(items)),
-                             props=dim_props)
+                    self.add(
+                        self.obstacle_type,
+                        a,
+                        b,
+                        "enum:obstacle-list",
+                        0.7,
+                        label=(lab_s, b) if not english else words,
+                        group=(key, k, len(items)),
+                        props=dim_props,
+                    )
                 _ = sec
 
     # -- strategy sections ------------------------------------------------------------------
 
-    _ITEM = re.compile(r"(?:[(（]\s?(\d{1,2})\s?[)）]|(?<![\d.])(\d{1,2})[)）、]|([①②③④⑤⑥⑦⑧⑨⑩])"
-                       r"|([一二三四五六七八九十])是|(首先|其次|再次|最后|第[一二三四五六七八九十])[，,、]"
-                       r"|\b(First|Second|Third|Fourth|Fifth|Finally|Firstly|Secondly|Thirdly)\b,?)")
+    _ITEM = re.compile(
+        r"(?:[(（]\s?(\d{1,2})\s?[)）]|(?<![\d.])(\d{1,2})[)）、]|([①②③④⑤⑥⑦⑧⑨⑩])"
+        r"|([一二三四五六七八九十])是|(首先|其次|再次|最后|第[一二三四五六七八九十])[，,、]"
+        r"|\b(First|Second|Third|Fourth|Fifth|Finally|Firstly|Secondly|Thirdly)\b,?)"
+    )
 
     def _items(self, vs: int, ve: int) -> list[tuple[int, int, int]]:
         """Enumerated items in a span: (marker start, content start, end)."""
         marks = []
         for m in self._ITEM.finditer(self.view, vs, ve):
-            before = self.view[vs:m.start()].rstrip(" ")
-            orig_before = self.text[:self.vpos[m.start()]].rstrip(" \t")
+            before = self.view[vs : m.start()].rstrip(" ")
+            orig_before = self.text[: self.vpos[m.start()]].rstrip(" \t")
             if not (not before or before[-1] in "。；：:;.!?" or orig_before.endswith("\n")):
                 continue
             marks.append((m.start(), m.end()))
@@ -660,7 +741,7 @@ class _Proposer:
         bs, be = self.body_span(s)
         sents = self.sentences(bs, be)
         if sents:
-            first = self.view[sents[0][0]:sents[0][1]]
+            first = self.view[sents[0][0] : sents[0][1]]
             for word, actor in cues.ACTOR_SUBJECTS:
                 if first.startswith(word) or re.search(rf"针对[^\n，。]*{word}", first):
                     return actor
@@ -680,8 +761,11 @@ class _Proposer:
             bs, be = self.body_span(s)
             items = self._items(bs, be)
             ts, te = self.heading_title_span(s)
-            group_title = re.search(r"层面|对策|建议|措施|策略|路径|方面|strateg|measure|recommend|implication",
-                                    self.view[ts:te], re.I)
+            group_title = re.search(
+                r"层面|对策|建议|措施|策略|路径|方面|strateg|measure|recommend|implication",
+                self.view[ts:te],
+                re.I,
+            )
             if not items and parent is not None and not group_title:
                 ts, te = self.heading_title_span(s)
                 idx = self.add("Strategy", ts, te, "heading:strategy-item", 0.7, props=_ap(actor, "section"))
@@ -698,7 +782,11 @@ class _Proposer:
         if m and not re.search(r"如下|以下|包括", m.group(1)):
             name_s, name_e = cs + m.start(1), cs + m.end(1)
             subj = self.actor_of(m.group(1), suffix=False)
-            props = _ap(subj, "subject") or _ap(actor, "section") or _ap(self.actor_keywords(text[:80]), "keyword")
+            props = (
+                _ap(subj, "subject")
+                or _ap(actor, "section")
+                or _ap(self.actor_keywords(text[:80]), "keyword")
+            )
             idx = self.add("Strategy", name_s, name_e, "enum:strategy-item", 0.8, props=props)
             rest = cs + m.end()
         else:
@@ -714,11 +802,17 @@ class _Proposer:
                     break
             if cut - a > 60:
                 cut = a + 60
-            props = (_ap(self.actor_of(self.view[a:cut], suffix=False), "subject") or _ap(actor, "section")
-                     or _ap(self.actor_keywords(self.view[a:b]), "keyword"))
-            subj = re.match(rf"\s*(?:{subjects_en})\s+(?:should|must|need to|ought to|can)\s+",
-                            self.view[a:cut], re.I) or re.match(
-                rf"(?:{self._SUBJ_RE}|合作社|农户)(?:也|还|则)?(?:需要|必须|应当|应该|需|应|要|可以|可)", self.view[a:cut])
+            props = (
+                _ap(self.actor_of(self.view[a:cut], suffix=False), "subject")
+                or _ap(actor, "section")
+                or _ap(self.actor_keywords(self.view[a:b]), "keyword")
+            )
+            subj = re.match(
+                rf"\s*(?:{subjects_en})\s+(?:should|must|need to|ought to|can)\s+", self.view[a:cut], re.I
+            ) or re.match(
+                rf"(?:{self._SUBJ_RE}|合作社|农户)(?:也|还|则)?(?:需要|必须|应当|应该|需|应|要|可以|可)",
+                self.view[a:cut],
+            )
             lab = (a + subj.end(), cut) if subj else None
             idx = self.add("Strategy", a, cut, "enum:strategy-item", 0.75, label=lab, props=props)
             rest = b
@@ -731,22 +825,36 @@ class _Proposer:
         # actor-modal sentences in the item are sub-strategies
         for unit in self.actor_modal_units(rest, ce, require_subject=True):
             us, ue, ls, le, uactor = unit
-            sub = self.add("Strategy", us, ue, "cue:actor-modal", 0.65, label=(ls, le),
-                           props=_ap(uactor, "subject") or _ap(actor, "section"))
+            sub = self.add(
+                "Strategy",
+                us,
+                ue,
+                "cue:actor-modal",
+                0.65,
+                label=(ls, le),
+                props=_ap(uactor, "subject") or _ap(actor, "section"),
+            )
             if sub is not None and idx is not None:
                 self.cands[sub].parent = idx
                 self.rel(sub, "partOf", idx, us, ue, 0.6, "cue:actor-modal", "recommended")
 
     _SUBJ_RE = "|".join(re.escape(w) for w, _ in cues.ACTOR_SUBJECTS)
-    _MODAL_ZH = re.compile(rf"(?P<subj>(?:{_SUBJ_RE})?)(?:也|还|则|更|均|都)?(?P<modal>需要|必须要|必须|应当|应该"
-                           rf"|(?<=[{ ''.join(w[-1] for w, _ in cues.ACTOR_SUBJECTS)}])(?:需|应|要(?!想|求|素|点)|可以|可))"
-                           rf"(?!以|能|见|知|是|求)(?P<pred>[^\n。；]{{2}})")
-    _MODAL_EN = re.compile(r"(?P<subj>(?:" + "|".join(re.escape(w) for w, _ in cues.ACTOR_SUBJECTS_EN) +
-                           r"))\s+(?:also\s+|further\s+)?(?P<modal>should|must|need to|ought to|are advised to)\s+"
-                           r"(?P<pred>[^.;]{4})", re.I)
+    _MODAL_ZH = re.compile(
+        rf"(?P<subj>(?:{_SUBJ_RE})?)(?:也|还|则|更|均|都)?(?P<modal>需要|必须要|必须|应当|应该"
+        rf"|(?<=[{''.join(w[-1] for w, _ in cues.ACTOR_SUBJECTS)}])(?:需|应|要(?!想|求|素|点)|可以|可))"
+        rf"(?!以|能|见|知|是|求)(?P<pred>[^\n。；]{{2}})"
+    )
+    _MODAL_EN = re.compile(
+        r"(?P<subj>(?:"
+        + "|".join(re.escape(w) for w, _ in cues.ACTOR_SUBJECTS_EN)
+        + r"))\s+(?:also\s+|further\s+)?(?P<modal>should|must|need to|ought to|are advised to)\s+"
+        r"(?P<pred>[^.;]{4})",
+        re.I,
+    )
 
-    def actor_modal_units(self, vs: int, ve: int, *, require_subject: bool
-                          ) -> list[tuple[int, int, int, int, str | None]]:
+    def actor_modal_units(
+        self, vs: int, ve: int, *, require_subject: bool
+    ) -> list[tuple[int, int, int, int, str | None]]:
         """Recommendation clauses: (quote start, end, label start, end, actor)."""
         out = []
         for a, b in self.sentences(vs, ve):
@@ -757,7 +865,9 @@ class _Proposer:
                 st = m.start()
                 before = sent[:st].rstrip(" ")
                 # a clause start: the subject (or the modal) opens a clause
-                lead = re.search(r"(?:同时|因此|此外|另外|并且|而且|所以|也|还|在[^\n，]{0,20}的同时)*$", before)
+                lead = re.search(
+                    r"(?:同时|因此|此外|另外|并且|而且|所以|也|还|在[^\n，]{0,20}的同时)*$", before
+                )
                 clause_start = lead.start() if lead else st
                 if clause_start > 0 and sent[clause_start - 1] not in "，,：:；( \n" and clause_start != 0:
                     continue
@@ -776,10 +886,13 @@ class _Proposer:
                 if re.search(r"以下|如下[：:]?$", unit) or unit.rstrip().endswith(("：", ":")):
                     continue
                 # cut at an example or a purpose clause
-                cut = re.search(r"[，,]\s*(?:如|例如|比如|e\.g\.|for example|such as)|\((?:如|e\.g\.)|（如"
-                                r"|[，,](?:以|从而|确保|进而)|,\s*(?:while|whereas|so that|in order to|which)\b", unit)
+                cut = re.search(
+                    r"[，,]\s*(?:如|例如|比如|e\.g\.|for example|such as)|\((?:如|e\.g\.)|（如"
+                    r"|[，,](?:以|从而|确保|进而)|,\s*(?:while|whereas|so that|in order to|which)\b",
+                    unit,
+                )
                 if cut and cut.start() > 8:
-                    unit = unit[:cut.start()]
+                    unit = unit[: cut.start()]
                 unit = unit.rstrip(" ，,")
                 if len(unit) > 90:
                     unit = unit[:90]
@@ -818,20 +931,33 @@ class _Proposer:
                 for k, (ps, pe) in enumerate(parts):
                     qs, qe = (us, ue) if len(parts) == 1 else (ps if k else us, pe)
                     label = (ps, pe)
-                    props = _ap(actor, "subject") or _ap(self.section_actor(s), "section") or _ap(
-                        self.actor_keywords(self.view[ps:pe]), "keyword")
+                    props = (
+                        _ap(actor, "subject")
+                        or _ap(self.section_actor(s), "section")
+                        or _ap(self.actor_keywords(self.view[ps:pe]), "keyword")
+                    )
                     sub = self.add("Strategy", qs, qe, "cue:actor-modal", 0.6, label=label, props=props)
                     head = self.heading_item.get(s.number)
                     if sub is not None and head is not None and self.cands[head].type == "Strategy":
                         self.cands[sub].parent = head
                         self.rel(sub, "partOf", head, qs, qe, 0.6, "cue:actor-modal", "recommended")
         # 要想…，就必须X
-        for m in re.finditer(r"(?P<subj>[^\n，。；]{0,12}?)要想[^\n，。；]{2,30}[，,](?:就|则)?必须(?P<pred>[^\n，。；]{2,40})",
-                             self.view):
+        for m in re.finditer(
+            r"(?P<subj>[^\n，。；]{0,12}?)要想[^\n，。；]{2,30}[，,](?:就|则)?必须(?P<pred>[^\n，。；]{2,40})",
+            self.view,
+        ):
             props = _ap(self.actor_of(m.group("subj").strip()), "subject") or _ap(
-                self.actor_keywords(m.group("pred")), "keyword")
-            self.add("Strategy", m.start("pred") - 2, m.end("pred"), "cue:must-if", 0.6,
-                     label=m.span("pred"), props=props)
+                self.actor_keywords(m.group("pred")), "keyword"
+            )
+            self.add(
+                "Strategy",
+                m.start("pred") - 2,
+                m.end("pred"),
+                "cue:must-if",
+                0.6,
+                label=m.span("pred"),
+                props=props,
+            )
         # 国家鼓励…，促进…，推进…
         for m in cues.GOV_SUBJECT.finditer(self.view):
             sent_end = len(self.view)
@@ -840,7 +966,7 @@ class _Proposer:
                     sent_end = k
                     break
             i = m.end()
-            for cm in re.finditer(r"[^\n，,]+", self.view[m.end():sent_end]):
+            for cm in re.finditer(r"[^\n，,]+", self.view[m.end() : sent_end]):
                 clause = cm.group(0)
                 cs, ce = m.end() + cm.start(), m.end() + cm.end()
                 c0 = re.sub(r"^(?:并|且|还|同时|以)", "", clause)
@@ -850,22 +976,47 @@ class _Proposer:
                 elif not c0.startswith(cues.POLICY_VERBS):
                     continue
                 qs = m.start() if cs == m.end() else cs
-                self.add("Strategy", qs, ce, "cue:government-measures", 0.6, label=(ls, ce),
-                         props=_ap("government", "subject"))
+                self.add(
+                    "Strategy",
+                    qs,
+                    ce,
+                    "cue:government-measures",
+                    0.6,
+                    label=(ls, ce),
+                    props=_ap("government", "subject"),
+                )
             _ = i
         # …策略。例如，X，
         for m in re.finditer(r"策略[^\n。]{0,20}。例如[，,]([^\n，。；]{2,12})[，,]", self.view):
             sent_start = max(self.view.rfind(ch, 0, m.start()) for ch in "。；\n") + 1
-            clause = self.view[sent_start:m.start()]
-            subject = next((actor for word, actor in cues.ACTOR_SUBJECTS
-                            if re.search(rf"(?:^|[，,]){word}(?:也|还)?(?:需要|必须|应|要|可以|可)", clause)), None)
-            self.add("Strategy", m.start(1), m.end(1), "cue:strategy-example", 0.55, label=m.span(1),
-                     props=_ap(subject, "subject") or _ap(self.actor_keywords(m.group(1)), "keyword"))
+            clause = self.view[sent_start : m.start()]
+            subject = next(
+                (
+                    actor
+                    for word, actor in cues.ACTOR_SUBJECTS
+                    if re.search(rf"(?:^|[，,]){word}(?:也|还)?(?:需要|必须|应|要|可以|可)", clause)
+                ),
+                None,
+            )
+            self.add(
+                "Strategy",
+                m.start(1),
+                m.end(1),
+                "cue:strategy-example",
+                0.55,
+                label=m.span(1),
+                props=_ap(subject, "subject") or _ap(self.actor_keywords(m.group(1)), "keyword"),
+            )
 
-    _PROPOSED = re.compile(r"提出(?:了)?(?:构建|建立|实施)?(?:了)?[^\n。；]{0,20}?“([^”]{4,60})”[^\n。；]{0,20}?"
-                           r"(?:策略|对策|路径|建议|措施)")
-    _PROPOSED_EN = re.compile(r"propos\w*\s+(?:an?\s+|the\s+)?[^.;]{0,40}?(?:strategy|strategies|path|"
-                              r"countermeasures)\s*(?:of\s*)?“([^”]{4,120})”", re.I)
+    _PROPOSED = re.compile(
+        r"提出(?:了)?(?:构建|建立|实施)?(?:了)?[^\n。；]{0,20}?“([^”]{4,60})”[^\n。；]{0,20}?"
+        r"(?:策略|对策|路径|建议|措施)"
+    )
+    _PROPOSED_EN = re.compile(
+        r"propos\w*\s+(?:an?\s+|the\s+)?[^.;]{0,40}?(?:strategy|strategies|path|"
+        r"countermeasures)\s*(?:of\s*)?“([^”]{4,120})”",
+        re.I,
+    )
 
     _ENUM_STRAT = re.compile(r"提出(?:了)?([^\n。；“”]{4,120}?)等(?:对策|策略|建议|路径|措施)")
 
@@ -876,8 +1027,15 @@ class _Proposer:
                 continue
             key = f"strat@{m.start(1)}"
             for k, (a, b) in enumerate(items):
-                self.add("Strategy", a, b, "enum:strategy-list", 0.65,
-                         props=_ap(self.actor_keywords(self.view[a:b]), "keyword"), group=(key, k, len(items)))
+                self.add(
+                    "Strategy",
+                    a,
+                    b,
+                    "enum:strategy-list",
+                    0.65,
+                    props=_ap(self.actor_keywords(self.view[a:b]), "keyword"),
+                    group=(key, k, len(items)),
+                )
         for pattern, english in ((self._PROPOSED, False), (self._PROPOSED_EN, True)):
             for m in pattern.finditer(self.view):
                 vs, ve = m.span(1)
@@ -896,21 +1054,28 @@ class _Proposer:
                     if english and self.chinese:
                         continue
                     lab = self.view[a:b]
-                    self.add("Strategy", a, b, "cue:proposed-strategy", 0.7,
-                             props=_ap(self.actor_keywords(lab), "keyword"), group=(key, k, len(parts)))
+                    self.add(
+                        "Strategy",
+                        a,
+                        b,
+                        "cue:proposed-strategy",
+                        0.7,
+                        props=_ap(self.actor_keywords(lab), "keyword"),
+                        group=(key, k, len(parts)),
+                    )
 
     # -- theories -------------------------------------------------------------------------------
 
     def rule_theories(self) -> None:
         jb = _jieba()
         for m in re.finditer(r"理论", self.view):
-            after = self.view[m.end():m.end() + 6]
+            after = self.view[m.end() : m.end() + 6]
             s0 = max(0, m.start() - 24)
             for k in range(m.start() - 1, s0 - 1, -1):
                 if self.view[k] in _CLAUSE_END + "、“”()（）[]":
                     s0 = k + 1
                     break
-            left = self.view[s0:m.start()]
+            left = self.view[s0 : m.start()]
             toks = jb.lcut(left)
             keep: list[str] = []
             if toks and toks[-1] == "的" and len(toks) >= 2:
@@ -927,7 +1092,12 @@ class _Proposer:
             name = "".join(keep).lstrip("的")
             if len(name) < 2 or (len(keep) == 1 and keep[0] == "的"):
                 continue
-            if not keep or keep[0] == "的" or len(name) > 9 or re.search(r"[一二三四五六七八九十两多]大", name):
+            if (
+                not keep
+                or keep[0] == "的"
+                or len(name) > 9
+                or re.search(r"[一二三四五六七八九十两多]大", name)
+            ):
                 continue
             if cues.THEORY_AFTER_EXCLUDE.match(after) and len(name) < 2:
                 continue
@@ -942,7 +1112,10 @@ class _Proposer:
                 qe = k + 1
             qs = ls
             # include the author "X (2020)的" before it
-            au = re.search(r"([A-Z][\w]*(?:\s(?:de|van|von|[A-Z][\w]*))*\s?\(\d{4}\)的)$", self.view[max(0, ls - 40):ls])
+            au = re.search(
+                r"([A-Z][\w]*(?:\s(?:de|van|von|[A-Z][\w]*))*\s?\(\d{4}\)的)$",
+                self.view[max(0, ls - 40) : ls],
+            )
             if au:
                 qs = ls - len(au.group(1))
             self.add("Theory", qs, qe, "cue:theory", 0.75, label=(ls, m.end()))
@@ -984,7 +1157,7 @@ class _Proposer:
                     best = (name, en)
             if best is None:
                 # generic: the longest suffix within 14 characters
-                window = self.view[i:i + 14]
+                window = self.view[i : i + 14]
                 end = -1
                 for k in range(2, len(window) + 1):
                     if not re.match(r"^[\u4e00-\u9fff]+$", window[:k]):
@@ -1029,15 +1202,16 @@ class _Proposer:
                 continue
             vs, ve = m.span()
             sec = self.section_id(self.vpos[vs])
-            props: dict[str, Any] = {"title": self.oview[m.start(1):m.end(1)]}
+            props: dict[str, Any] = {"title": self.oview[m.start(1) : m.end(1)]}
             issuers: list[tuple[int, int, str, str | None]] = []
             in_table = sec is not None and sec.startswith("table-")
             rule = "cue:policy"
             if in_table:
                 row_start = max(self.view.rfind("》", 0, vs) + 1, 0)
-                dm = None
-                for dm in re.finditer(r"((?:19|20)\d{2})\s?[.．/年\-]\s?(\d{1,2})(?!\d)", self.view[row_start:vs]):
-                    pass
+                dates = list(
+                    re.finditer(r"((?:19|20)\d{2})\s?[.．/年\-]\s?(\d{1,2})(?!\d)", self.view[row_start:vs])
+                )
+                dm = dates[-1] if dates else None  # the last date before the title: its row's
                 if dm:
                     props["date"] = f"{dm.group(1)}-{int(dm.group(2)):02d}"
                 issuers = self._orgs_at(ve)
@@ -1047,19 +1221,24 @@ class _Proposer:
                     ks = issuers[-1][1]
                     if self.view.startswith("等", ks):
                         ks += 1
-                    nxt = re.search(r"(?:19|20)\d{2}\s?[.．/]\s?\d{1,2}(?!\d)", self.view[ks:ks + 400])
+                    nxt = re.search(r"(?:19|20)\d{2}\s?[.．/]\s?\d{1,2}(?!\d)", self.view[ks : ks + 400])
                     ke = ks + (nxt.start() if nxt else min(200, len(self.view) - ks))
                     content = self.oview[ks:ke].strip()
                     if content:
                         props["keyContent"] = content
             else:
                 # DATE ORG、ORG发布《title》
-                lead = self.view[max(0, vs - 60):vs]
-                pm = re.search(r"(?:(?P<y>(?:19|20)\d{2})\s?年(?:(?P<m>\d{1,2})月)?)?[，,]?\s?(?P<orgs>[\u4e00-\u9fff、]{2,50}?)"
-                               r"(?:联合)?(?:印发|发布|出台|颁布|制定|实施)(?:了)?(?:的)?$", lead)
+                lead = self.view[max(0, vs - 60) : vs]
+                pm = re.search(
+                    r"(?:(?P<y>(?:19|20)\d{2})\s?年(?:(?P<m>\d{1,2})月)?)?[，,]?\s?(?P<orgs>[\u4e00-\u9fff、]{2,50}?)"
+                    r"(?:联合)?(?:印发|发布|出台|颁布|制定|实施)(?:了)?(?:的)?$",
+                    lead,
+                )
                 if pm:
                     if pm.group("y"):
-                        props["date"] = pm.group("y") + (f"-{int(pm.group('m')):02d}" if pm.group("m") else "")
+                        props["date"] = pm.group("y") + (
+                            f"-{int(pm.group('m')):02d}" if pm.group("m") else ""
+                        )
                     base = vs - len(lead) + pm.start("orgs")
                     issuers = self._orgs_at(base)
                     rule = "cue:policy-issued"
@@ -1071,8 +1250,9 @@ class _Proposer:
             qe = issuers[-1][1] if issuers and in_table else ve
             if len(re.sub(r"\s", "", self.view[qs:qe])) > 80:
                 qe = ve
-            pidx = self.add("Policy", qs, qe, rule, 0.8 if issuers else 0.6, label=(m.start(1), m.end(1)),
-                            props=props)
+            pidx = self.add(
+                "Policy", qs, qe, rule, 0.8 if issuers else 0.6, label=(m.start(1), m.end(1)), props=props
+            )
             if pidx is None:
                 continue
             for s, e, name, en in issuers:
@@ -1082,22 +1262,40 @@ class _Proposer:
         if not self.chinese:
             for table in self.tables:
                 tvs, tve = self.vspan(table.start, table.end)
-                for m in re.finditer(r"((?:19|20)\d{2})[.\-/](\d{1,2})\s*“([^”]{4,160})”\s*", self.view[tvs:tve]):
+                for m in re.finditer(
+                    r"((?:19|20)\d{2})[.\-/](\d{1,2})\s*“([^”]{4,160})”\s*", self.view[tvs:tve]
+                ):
                     vs, ve = tvs + m.start(), tvs + m.end()
                     props = {"title": m.group(3), "date": f"{m.group(1)}-{int(m.group(2)):02d}"}
                     issuers = self._orgs_at(ve)
                     qe = issuers[-1][1] if issuers else tvs + m.end(3) + 1
                     if qe - vs > 80:
                         qe = tvs + m.end(3) + 1
-                    pidx = self.add("Policy", tvs + m.start(3) - 1, qe, "table:policy-row", 0.8,
-                                    label=(tvs + m.start(3), tvs + m.end(3)), props=props)
+                    pidx = self.add(
+                        "Policy",
+                        tvs + m.start(3) - 1,
+                        qe,
+                        "table:policy-row",
+                        0.8,
+                        label=(tvs + m.start(3), tvs + m.end(3)),
+                        props=props,
+                    )
                     for s, e, name, en in issuers:
                         rs = tvs + m.start(3) - 1
-                        self.rel(pidx, "issuedBy", self.org_entity(s, e, name, en), rs, e if e - rs <= 80 else qe,
-                                 0.75, "table:policy-row")
+                        self.rel(
+                            pidx,
+                            "issuedBy",
+                            self.org_entity(s, e, name, en),
+                            rs,
+                            e if e - rs <= 80 else qe,
+                            0.75,
+                            "table:policy-row",
+                        )
 
-    _NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(%|％|个百分点|万亿元|亿元|万元|万条|万名|万|倍|家| percent"
-                         r"|-fold)")
+    _NUMBER = re.compile(
+        r"(?<![\d.])(\d+(?:\.\d+)?)\s?(%|％|个百分点|万亿元|亿元|万元|万条|万名|万|倍|家| percent"
+        r"|-fold)"
+    )
 
     def rule_statistics(self) -> None:
         """Quantitative statements in obstacle and strategy sections (one clause with a figure)."""
@@ -1111,8 +1309,11 @@ class _Proposer:
                 for cs, ce in self._clauses(a, b):
                     clause = self.view[cs:ce]
                     found = list(self._NUMBER.finditer(clause))
-                    m = next((x for x in found if x.group(2) in ("%", "％", " percent")), found[0] if found else None)
-                    if not m or re.search(r"案例\s?$|表\s?$|Table\s?$|Case\s?$", clause[:m.start()]):
+                    m = next(
+                        (x for x in found if x.group(2) in ("%", "％", " percent")),
+                        found[0] if found else None,
+                    )
+                    if not m or re.search(r"案例\s?$|表\s?$|Table\s?$|Case\s?$", clause[: m.start()]):
                         continue
                     if len(clause) > 80 or len(clause) < 6:
                         continue
@@ -1120,11 +1321,15 @@ class _Proposer:
                     value = float(m.group(1))
                     for word, factor in (("万亿", 1e12), ("亿", 1e8), ("万", 1e4)):
                         if unit.startswith(word):
-                            value, unit = value * factor, unit[len(word):] or "1"
+                            value, unit = value * factor, unit[len(word) :] or "1"
                             break
                     props = {"value": int(value) if value.is_integer() else value, "unit": unit}
                     idx = self.add("Statistic", cs, ce, "cue:figure", 0.5, props=props)
-                    if idx is not None and owner is not None and self.cands[owner].type in ("Barrier", "Strategy"):
+                    if (
+                        idx is not None
+                        and owner is not None
+                        and self.cands[owner].type in ("Barrier", "Strategy")
+                    ):
                         self.rel(owner, "hasStatistic", idx, cs, ce, 0.5, "cue:figure")
 
     def _clauses(self, a: int, b: int) -> list[tuple[int, int]]:
@@ -1153,12 +1358,20 @@ class _Proposer:
     def rule_cases(self) -> None:
         for table in self.tables:
             tvs, tve = self.vspan(table.start, table.end)
-            for m in re.finditer(r"(案例\s?\d{1,2}\s?[：:]\s?([^\s\d，。；]{2,20}?))(?=\s|制造业|服务业|零售业|\d|$)"
-                                 r"|(Case\s\d{1,2}:\s?([A-Za-z][\w -]{2,40}?))(?=\s{2}|\s\d|$)",
-                                 self.view[tvs:tve]):
+            for m in re.finditer(
+                r"(案例\s?\d{1,2}\s?[：:]\s?([^\s\d，。；]{2,20}?))(?=\s|制造业|服务业|零售业|\d|$)"
+                r"|(Case\s\d{1,2}:\s?([A-Za-z][\w -]{2,40}?))(?=\s{2}|\s\d|$)",
+                self.view[tvs:tve],
+            ):
                 g = 1 if m.group(1) else 3
-                self.add("Case", tvs + m.start(g), tvs + m.end(g), "table:case", 0.8,
-                         label=(tvs + m.start(g), tvs + m.end(g)))
+                self.add(
+                    "Case",
+                    tvs + m.start(g),
+                    tvs + m.end(g),
+                    "table:case",
+                    0.8,
+                    label=(tvs + m.start(g), tvs + m.end(g)),
+                )
 
     # ---------------------------------------------------------------------------------------
     # merging, labels, actors
@@ -1174,11 +1387,19 @@ class _Proposer:
             if c.type not in _OBSTACLE or c.rule != "cue:obstacle-clause":
                 continue
             for j, d in enumerate(self.cands):
-                if j != k and d.type in _OBSTACLE and d.section == c.section and d.rule == c.rule \
-                        and d.dropped is None and len(d.norm) > len(c.norm) and c.norm in d.norm:
+                if (
+                    j != k
+                    and d.type in _OBSTACLE
+                    and d.section == c.section
+                    and d.rule == c.rule
+                    and d.dropped is None
+                    and len(d.norm) > len(c.norm)
+                    and c.norm in d.norm
+                ):
                     c.dropped = j
                     break
         kept: list[int] = []
+
         def late(c: _Cand) -> bool:
             return (c.section or "").startswith("abstract") or c.conclusion
 
@@ -1203,16 +1424,31 @@ class _Proposer:
                     continue
                 elif _jaccard(d.norm, c.norm) >= 0.6:
                     target = j
-                elif c.section == d.section and (c.norm in d.norm or d.norm in c.norm) and c.parent is None \
-                        and d.parent is None and c.group is None and d.group is None:
+                elif (
+                    c.section == d.section
+                    and (c.norm in d.norm or d.norm in c.norm)
+                    and c.parent is None
+                    and d.parent is None
+                    and c.group is None
+                    and d.group is None
+                ):
                     target = j
                 elif c.conclusion and not d.conclusion and c.group is None and _common_run(d.norm, c.norm):
                     target = j
-                elif late(c) and not late(d) and self.family(c.type) in ("obstacle", "Strategy") \
-                        and _token_jaccard(c.norm, d.norm) >= 0.5:
+                elif (
+                    late(c)
+                    and not late(d)
+                    and self.family(c.type) in ("obstacle", "Strategy")
+                    and _token_jaccard(c.norm, d.norm) >= 0.5
+                ):
                     target = j  # the abstract or conclusion restates an item of the body
-                elif self.family(c.type) == "obstacle" and d.vs <= c.vs and c.ve <= d.ve \
-                        and c.parent is None and c.group is None:
+                elif (
+                    self.family(c.type) == "obstacle"
+                    and d.vs <= c.vs
+                    and c.ve <= d.ve
+                    and c.parent is None
+                    and c.group is None
+                ):
                     target = j  # a clause inside an earlier obstacle's quote
                 if target is not None:
                     break
@@ -1223,10 +1459,13 @@ class _Proposer:
                 d = self.cands[target]
                 if c.group and not d.group:
                     d.group = c.group
-                if "actor" in c.props and ("actor" not in d.props or (
-                        c.props.get("_src") == "subject" and d.props.get("_src") != "subject")):
+                if "actor" in c.props and (
+                    "actor" not in d.props
+                    or (c.props.get("_src") == "subject" and d.props.get("_src") != "subject")
+                ):
                     d.props["actor"] = c.props["actor"]
                     d.props["_src"] = c.props.get("_src")
+
         # re-point relations and parents
         def final(i: int | None) -> int | None:
             while i is not None and self.cands[i].dropped is not None:
@@ -1266,19 +1505,23 @@ class _Proposer:
             c = self.cands[k]
             if c.group and zs <= int(c.group[0].split("@")[1]) < ze:
                 groups.setdefault(c.group[0], []).append(k)
-        for key, members in groups.items():
+        for _key, members in groups.items():
             fam = self.family(self.cands[members[0]].type)
             total = self.cands[members[0]].group[2]
             for lfam, names in lists:
                 if lfam == fam and len(names) == total == len(members):
-                    for k, name in zip(sorted(members, key=lambda i: self.cands[i].group[1]), names):
+                    ordered = sorted(members, key=lambda i: self.cands[i].group[1])
+                    for k, name in zip(ordered, names, strict=True):
                         self.cands[k].en = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.I)
                     break
 
     def infer_actors(self) -> None:
         """A strategy without a stated actor takes the actor of a stated one sharing a token."""
-        stated = [k for k in self.live() if self.cands[k].type == "Strategy"
-                  and self.cands[k].props.get("_src") in ("subject", "section")]
+        stated = [
+            k
+            for k in self.live()
+            if self.cands[k].type == "Strategy" and self.cands[k].props.get("_src") in ("subject", "section")
+        ]
         for k in self.live():
             c = self.cands[k]
             if c.type != "Strategy" or c.props.get("actor"):
@@ -1302,8 +1545,9 @@ class _Proposer:
         strat = [k for k in live if self.cands[k].type == "Strategy"]
         mech = [k for k in live if self.cands[k].type == "Mechanism"]
         theo = [k for k in live if self.cands[k].type == "Theory"]
-        toks = {k: set(tokens(self.cands[k].norm + " " + self.cands[k].props.get("_dimension", "")))
-                for k in live}
+        toks = {
+            k: set(tokens(self.cands[k].norm + " " + self.cands[k].props.get("_dimension", ""))) for k in live
+        }
         # parallel order of two enumerations in one passage
         groups: dict[str, list[int]] = {}
         for k in live:
@@ -1320,19 +1564,41 @@ class _Proposer:
                 if 0 < sv - ov < 200 and len(om) == len(sm):
                     om_s = sorted(om, key=lambda i: self.cands[i].group[1])
                     sm_s = sorted(sm, key=lambda i: self.cands[i].group[1])
-                    for o, s in zip(om_s, sm_s):
-                        self.rel(s, "mitigates", o, self.cands[o].vs, self.cands[s].ve, 0.5,
-                                 "parallel order of enumerations", "recommended")
+                    for o, s in zip(om_s, sm_s, strict=True):
+                        self.rel(
+                            s,
+                            "mitigates",
+                            o,
+                            self.cands[o].vs,
+                            self.cands[s].ve,
+                            0.5,
+                            "parallel order of enumerations",
+                            "recommended",
+                        )
                         linked.add((s, o))
         # parallel order of headings: the n-th obstacle sub-heading and the n-th strategy sub-heading
-        heads_o = [k for n, k in sorted(self.heading_item.items(), key=lambda t: self.cands[t[1]].vs)
-                   if self.cands[k].dropped is None and self.cands[k].type in _OBSTACLE]
-        heads_s = [k for n, k in sorted(self.heading_item.items(), key=lambda t: self.cands[t[1]].vs)
-                   if self.cands[k].dropped is None and self.cands[k].type == "Strategy"]
+        heads_o = [
+            k
+            for n, k in sorted(self.heading_item.items(), key=lambda t: self.cands[t[1]].vs)
+            if self.cands[k].dropped is None and self.cands[k].type in _OBSTACLE
+        ]
+        heads_s = [
+            k
+            for n, k in sorted(self.heading_item.items(), key=lambda t: self.cands[t[1]].vs)
+            if self.cands[k].dropped is None and self.cands[k].type == "Strategy"
+        ]
         if len(heads_o) == len(heads_s) >= 2:
-            for o, s in zip(heads_o, heads_s):
-                self.rel(s, "mitigates", o, self.cands[s].vs, self.cands[s].ve, 0.55,
-                         "parallel order of obstacle and strategy headings", "recommended")
+            for o, s in zip(heads_o, heads_s, strict=True):
+                self.rel(
+                    s,
+                    "mitigates",
+                    o,
+                    self.cands[s].vs,
+                    self.cands[s].ve,
+                    0.55,
+                    "parallel order of obstacle and strategy headings",
+                    "recommended",
+                )
                 linked.add((s, o))
         # 针对X: a strategy section that opens with 针对X
         for s in strat:
@@ -1348,9 +1614,16 @@ class _Proposer:
                 if sc > score:
                     best, score = o, sc
             if best is not None and score >= 0.34 and (s, best) not in linked:
-                oc = self.cands[best]
-                self.rel(s, "mitigates", best, c.vs, c.ve, round(0.3 + 0.4 * min(score, 1.0), 2),
-                         "lexical overlap (jieba tokens) of strategy and obstacle", "recommended")
+                self.rel(
+                    s,
+                    "mitigates",
+                    best,
+                    c.vs,
+                    c.ve,
+                    round(0.3 + 0.4 * min(score, 1.0), 2),
+                    "lexical overlap (jieba tokens) of strategy and obstacle",
+                    "recommended",
+                )
         for m in re.finditer(r"针对([^\n，。；]{2,30})[，,]", self.view):
             target = None
             for o in obst:
@@ -1361,12 +1634,16 @@ class _Proposer:
                 continue
             for s in strat:
                 if m.end() <= self.cands[s].vs < m.end() + 400:
-                    self.rel(s, "mitigates", target, m.start(), self.cands[s].ve, 0.55, "针对X", "recommended")
+                    self.rel(
+                        s, "mitigates", target, m.start(), self.cands[s].ve, 0.55, "针对X", "recommended"
+                    )
         # obstacles with a dimension (维度：/…维度的) hinder the mechanism named with the same word;
         # their sub-items (partOf) hinder it too
         for o in obst:
             c = self.cands[o]
-            dim = re.sub(r"维度|层面|方面|dimension|level", "", c.props.get("_dimension", ""), flags=re.I).strip()
+            dim = re.sub(
+                r"维度|层面|方面|dimension|level", "", c.props.get("_dimension", ""), flags=re.I
+            ).strip()
             if not dim or self.cands[o].type != "Barrier":
                 continue
             for k in mech:
@@ -1376,8 +1653,9 @@ class _Proposer:
                     for sub in obst:
                         sc = self.cands[sub]
                         if sc.parent == o:
-                            self.rel(sub, "hinders", k, sc.vs, sc.ve, 0.4,
-                                     f"part of a barrier of dimension {dim}")
+                            self.rel(
+                                sub, "hinders", k, sc.vs, sc.ve, 0.4, f"part of a barrier of dimension {dim}"
+                            )
         # theories ground mechanisms sharing a token
         for t in theo:
             for k in mech:
@@ -1390,9 +1668,18 @@ class _Proposer:
     # output
     # ---------------------------------------------------------------------------------------
 
-    _KIND = {"Barrier": "barrier", "Problem": "problem", "Strategy": "strategy", "Mechanism": "mechanism",
-             "Theory": "theory", "Policy": "policy", "Organization": "org", "Case": "case",
-             "Statistic": "statistic", "Dimension": "dimension"}
+    _KIND = {
+        "Barrier": "barrier",
+        "Problem": "problem",
+        "Strategy": "strategy",
+        "Mechanism": "mechanism",
+        "Theory": "theory",
+        "Policy": "policy",
+        "Organization": "org",
+        "Case": "case",
+        "Statistic": "statistic",
+        "Dimension": "dimension",
+    }
 
     def quote_of(self, vs: int, ve: int) -> tuple[str, int, int, str | None]:
         start, end = self.ospan(vs, ve)
@@ -1439,8 +1726,11 @@ class _Proposer:
             if props.get("actor") and props["actor"] not in ACTORS:
                 # e.g. industry (行业协会): not (yet) an actor of the ontology's ActorScheme
                 rule = f"{rule}; actor: {props.pop('actor')} (not an actor of the ontology)"
-            entities.append(ProposedEntity(eid, c.type, label, quote, start, end, sec, round(c.confidence, 2),
-                                           rule, props))
+            entities.append(
+                ProposedEntity(
+                    eid, c.type, label, quote, start, end, sec, round(c.confidence, 2), rule, props
+                )
+            )
         relations: list[ProposedRelation] = []
         seen: set[tuple[str, str, str]] = set()
         for r in self.rels:
@@ -1451,11 +1741,27 @@ class _Proposer:
                 continue
             seen.add(key)
             vs, ve = r.vs, r.ve
-            if ve - vs < 2 or ve - vs > 300 or self.section_id(self.vpos[vs]) != self.section_id(self.vpos[ve - 1]):
+            if (
+                ve - vs < 2
+                or ve - vs > 300
+                or self.section_id(self.vpos[vs]) != self.section_id(self.vpos[ve - 1])
+            ):
                 vs, ve = self.cands[r.subject].vs, self.cands[r.subject].ve
             quote, start, end, sec = self.quote_of(vs, ve)
-            relations.append(ProposedRelation(key[0], r.predicate, key[2], quote, start, end, sec,
-                                              round(r.confidence, 2), r.rule, r.modality))
+            relations.append(
+                ProposedRelation(
+                    key[0],
+                    r.predicate,
+                    key[2],
+                    quote,
+                    start,
+                    end,
+                    sec,
+                    round(r.confidence, 2),
+                    r.rule,
+                    r.modality,
+                )
+            )
         return Proposal(self.doc_id, tuple(entities), tuple(relations))
 
 

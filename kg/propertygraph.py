@@ -34,6 +34,8 @@ def node_properties(node: dict[str, Any]) -> dict[str, Any]:
             props[f"alt_labels_{lang}"] = list(alts)
     for key, value in sorted(node.get("properties", {}).items()):
         props[key] = value
+    if node.get("status"):  # a draft proposed by `kg ingest`, not yet reviewed
+        props["status"] = node["status"]
     return props
 
 
@@ -50,6 +52,7 @@ def edge_properties(edge: dict[str, Any]) -> dict[str, Any]:
     """Modality and evidence (parallel arrays; ``evidence_passages`` name the passages)."""
     evidence = edge.get("evidence", [])
     return {
+        **({"status": edge["status"]} if edge.get("status") else {}),
         "modality": edge["modality"],
         "evidence_passages": [passage_id(e) for e in evidence],
         "evidence_documents": [e["document"] for e in evidence],

@@ -230,3 +230,34 @@ OVERLAP_STOP = frozenset(
     "enterprise enterprises platform platforms e-commerce innovation development the and of to "
     "in for a an on with by is are be".split()
 )
+
+#: English names of theories the genre often names (simplified Chinese -> English), for the en label.
+THEORY_EN: dict[str, str] = {
+    "资源依赖理论": "resource dependence theory",
+    "资源基础理论": "resource-based theory",
+    "资源基础观": "resource-based view",
+    "动态能力理论": "dynamic capabilities theory",
+    "开放式创新理论": "open innovation theory",
+    "制度理论": "institutional theory",
+    "交易成本理论": "transaction cost theory",
+    "双边市场理论": "two-sided market theory",
+    "利益相关者理论": "stakeholder theory",
+    "数字赋能理论": "digital empowerment theory",
+    "组织理论": "organization theory",
+    "创新管理理论": "innovation management theory",
+    "文化维度理论": "cultural dimensions theory",
+    "组织创新理论": "organizational innovation theory",
+    "技术接受模型": "technology acceptance model",
+    "创新扩散理论": "diffusion of innovations theory",
+    "平台生态系统理论": "platform ecosystem theory",
+    "价值共创理论": "value co-creation theory",
+    "网络效应理论": "network effects theory",
+    "社会网络理论": "social network theory",
+    "知识基础理论": "knowledge-based theory",
+    "吸收能力理论": "absorptive capacity theory",
+    "委托代理理论": "principal-agent theory",
+    "信息不对称理论": "information asymmetry theory",
+    "长尾理论": "long tail theory",
+    "熊彼特创新理论": "Schumpeterian innovation theory",
+    "产业组织理论": "industrial organization theory",
+}

@@ -1702,6 +1702,8 @@ class _Proposer:
         for k in self.live():
             c = self.cands[k]
             kind = self._KIND.get(c.type, _slug(c.type))
+            if c.type == "Theory" and not c.en:
+                c.en = cues.THEORY_EN.get(c.norm)
             label: dict[str, str] = {}
             if self.chinese or re.search(r"[\u4e00-\u9fff]", c.label):
                 label["zh"] = c.label

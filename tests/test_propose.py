@@ -195,7 +195,7 @@ def test_p2_traditional() -> None:
     assert _rel(p, "建立主播信用評價體系", "mitigates", "虛假宣傳")
     assert _rel(p, "推動行業自律公約", "mitigates", "售後服務缺失")
     assert set(_items(p, "Theory")) == {"雙邊市場理論", "利益相關者理論"}
-    assert _items(p, "Theory")["利益相關者理論"].label["en"] == "stakeholder theory"  # the glossary of cues.py
+    assert _items(p, "Theory")["利益相關者理論"].label["en"] == "stakeholder theory"
     policies = _items(p, "Policy")
     assert {k: v.properties["date"] for k, v in policies.items()} == {
         "關於加強網絡直播營銷活動監管的指導意見": "2020-11",

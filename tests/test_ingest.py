@@ -379,10 +379,6 @@ def test_cli_clash_is_one_line(fake: None, runner, source_copy: Path, tmp_path: 
 # -- end to end --------------------------------------------------------------------------------
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason=(
-    "kg build refuses what kg review --accept-all leaves: an accepted item with a zh-only label "
-    "('label needs both zh and en'), and accepted barriers without a hinders relation fail the "
-    "SHACL shapes; passes once accepted proposals may keep one label and draft-era shapes apply"))
 def test_ingest_review_build_trace(runner, source_copy: Path, seed_store: Path,  # type: ignore[no-untyped-def]
                                    tmp_path: Path) -> None:
     """The issue's flow with the real proposer: ingest, accept all, build, trace a barrier of

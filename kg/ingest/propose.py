@@ -606,11 +606,26 @@ class _Proposer:
                 if re.search(r"机遇|机会|优势|不利于|提供|研究|影响$|^(?:有|很多|一些|许多|不少)", label):
                     continue
                 qs, qe = vs + m.start(), vs + m.end()
+                if self.in_example(qs):
+                    continue
                 idx = self.add(
                     self.obstacle_type, qs, qe, "cue:obstacle-clause", conf, label=(ls, le), parent=parent
                 )
                 if idx is not None and parent is not None:
                     self.rel(idx, "partOf", parent, qs, qe, conf, "cue:obstacle-clause")
+
+    def in_example(self, pos: int) -> bool:
+        """Whether ``pos`` lies in an example (例如…, ，如…, an open (如…), which illustrates an
+        obstacle already named rather than naming one."""
+        start = max(self.view.rfind(ch, 0, pos) for ch in "。；！？\n") + 1
+        prefix = self.view[start:pos]
+        for m in re.finditer(r"例如|比如|譬如|[，,]如|^如|[(（]如|for example|e\.g\.", prefix):
+            if m.group(0).startswith(("(", "（")):
+                close = re.search(r"[)）]", prefix[m.end():])
+                if close:
+                    continue  # a closed parenthesis: the example ended before pos
+            return True
+        return False
 
     # -- enumerations of obstacles ----------------------------------------------------------
 

@@ -401,6 +401,10 @@ def test_ingest_review_build_trace(runner, source_copy: Path, seed_store: Path, 
     assert f"[{barrier}] (paper {doc})" in out
     assert "barrier/data-security-risk" in out and "mechanism/information-empowerment" in out
     assert "“数据安全与隐私保护不足”" in out and "“因担心核心数据泄露，放弃深度数据挖掘”" in out
+    strategies = out[out.index("├── strategies"):]
+    assert f"via: mitigates, target: {barrier})" in strategies  # the new paper's own strategy
+    assert "[strategy/data-governance] (paper 000, aligned" in strategies  # and the seed's
+    assert "(draft" not in out  # everything was accepted
 
 
 def test_metadata_entry_goes_at_the_end_of_the_documents_list(tmp_path: Path) -> None:

@@ -390,6 +390,11 @@ def test_ingest_review_build_trace(runner, source_copy: Path, seed_store: Path, 
     doc = data["document"]
     barrier = next(a["entity"] for a in data["alignments"]
                    if a["match"] == "barrier/data-security-risk")
+    snapshot = tree(source_copy)
+    again = runner.invoke(app, ["ingest", str(PAPER), "--source", str(source_copy),
+                                "--data-dir", str(seed_store), "--format", "json"])
+    assert again.exit_code == 0 and json.loads(again.stdout) == data
+    assert tree(source_copy) == snapshot  # the real proposer's draft is byte-identical too
     result = runner.invoke(app, ["review", doc, "--accept-all", "--source", str(source_copy)])
     assert result.exit_code == 0, result.stderr
     store = tmp_path / "store"

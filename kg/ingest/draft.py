@@ -82,7 +82,7 @@ def read_draft(path: Path) -> Draft | None:
     return Draft(document=str(data.get("document", "")),
                  entities=[e for e in data.get("entities") or [] if isinstance(e, dict)],
                  relations=[r for r in data.get("relations") or [] if isinstance(r, dict)],
-                 rejected=[str(k) for k in data.get("rejected") or []])
+                 rejected=[" ".join(str(k).split()) for k in data.get("rejected") or []])
 
 
 # -- from a proposal to draft items ----------------------------------------------------------

@@ -61,7 +61,7 @@ def _text_lines(result: Any, source: Path, dry_run: bool) -> list[str]:
 @friendly
 def ingest(
     paths: Annotated[list[Path], typer.Argument(
-        metavar="PATH...", help="Paper files (.txt in UTF-8/GBK/GB18030/UTF-16, or .pdf), or "
+        metavar="PATH", help="Paper files (.txt in UTF-8/GBK/GB18030/UTF-16, or .pdf), or "
                                 "folders of them.")],
     source: Annotated[Path, typer.Option(
         "--source", help="Source directory (documents/ and annotations/).")] = Path("seed_data"),

@@ -24,7 +24,7 @@ EXTERNAL_PROPERTIES = {"title": DCTERMS + "title", "creator": DCTERMS + "creator
 GENERATED_CLASSES = frozenset({"Document", "Section", "Table", "Passage", "Reference",
                                "QuantitativeStatement", "Assertion"})
 MODALITIES = ("stated", "evidenced", "recommended", "aligned")
-ACTORS = ("enterprise", "platform", "government")
+ACTORS = ("enterprise", "platform", "government", "industry")
 
 
 @dataclass(frozen=True)

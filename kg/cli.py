@@ -24,6 +24,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DataDirOption = Annotated[Optional[Path], typer.Option(
     "--data-dir", help="Store directory (default: $KG_DATA_DIR or ./.kg).", show_default=False)]
+ReviewedOnlyOption = Annotated[bool, typer.Option(
+    "--reviewed-only", help="Leave out draft items (proposed by `kg ingest`, not reviewed).")]
 
 
 class StatsFormat(str, Enum):
@@ -69,10 +71,16 @@ def friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _data_dir(option: Optional[Path]) -> Path:
+def _data_dir(option: Optional[Path], reviewed_only: bool = False) -> Path:
+    """The data dir to read; with ``reviewed_only``, a view of its build without drafts."""
     from kg.store import data_dir_from
 
-    return data_dir_from(str(option) if option else None)
+    target = data_dir_from(str(option) if option else None)
+    if reviewed_only:
+        from kg.store import reviewed_only as without_drafts
+
+        return without_drafts(target)
+    return target
 
 
 def _print_json(data: Any) -> None:
@@ -109,12 +117,13 @@ def stats(
     fmt: Annotated[StatsFormat, typer.Option("--format", help="Output format.")]
     = StatsFormat.table,
     data_dir: DataDirOption = None,
+    reviewed_only: ReviewedOnlyOption = False,
 ) -> None:
     """Counts per class and per relation, overall and per document."""
     from kg.stats import compute_stats
     from kg.store import load_build
 
-    result = compute_stats(*load_build(_data_dir(data_dir)))
+    result = compute_stats(*load_build(_data_dir(data_dir, reviewed_only)))
     if fmt is StatsFormat.json:
         _print_json(result)
         return
@@ -161,6 +170,7 @@ def export(
         "--follow-symlinks", help="If --out is a symbolic link, write to its target.")] = False,
     list_formats: Annotated[bool, typer.Option("--list", help="List the formats.")] = False,
     data_dir: DataDirOption = None,
+    reviewed_only: ReviewedOnlyOption = False,
 ) -> None:
     """Export the stored graph (RDF, and the exchange formats registered in kg.exporters)."""
     from kg.exporters import DIRECTORY_FORMATS, FORMATS, exporter
@@ -176,13 +186,14 @@ def export(
         if is_stdout(out):
             raise KgError(f"format {fmt} writes a directory", hint="pass --out DIR")
         check_output(out, directory=True, parents=parents, follow_symlinks=follow_symlinks)
-        exporter(fmt)(_data_dir(data_dir), out, parents=parents,  # type: ignore[call-arg]
+        exporter(fmt)(_data_dir(data_dir, reviewed_only), out,  # type: ignore[call-arg]
+                      parents=parents,
                       follow_symlinks=follow_symlinks)
         typer.echo(f"wrote {fmt} into {out}", err=True)
         return
     if not is_stdout(out):  # refuse a bad --out before the work
         check_output(out, parents=parents, follow_symlinks=follow_symlinks)
-    data = exporter(fmt)(_data_dir(data_dir), None)
+    data = exporter(fmt)(_data_dir(data_dir, reviewed_only), None)
     assert data is not None
     written = write_output(out, data, parents=parents, follow_symlinks=follow_symlinks)
     if written is not None:
@@ -222,10 +233,10 @@ trace_app = typer.Typer(help="Walk the graph from a barrier, a strategy or a mec
 app.add_typer(trace_app, name="trace")
 
 
-def _view(data_dir: Optional[Path]) -> Any:
+def _view(data_dir: Optional[Path], reviewed_only: bool = False) -> Any:
     from kg.graphview import GraphView
 
-    return GraphView.from_store(_data_dir(data_dir))
+    return GraphView.from_store(_data_dir(data_dir, reviewed_only))
 
 
 def _resolve(view: Any, query: str, classes: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -284,11 +295,11 @@ def _emit_rows(rows: list[dict[str, Any]], fmt: TabularFormat, title: str = "") 
 
 
 def _trace(kind: str, query: str, fmt: OutputFormat, lang: Lang, data_dir: Optional[Path],
-           document: Optional[str] = None) -> None:
+           document: Optional[str] = None, reviewed_only: bool = False) -> None:
     from kg.traces import TRACES, only_document
 
     function, classes = TRACES[kind]
-    view = _view(data_dir)
+    view = _view(data_dir, reviewed_only)
     _check_document(view, document)
     node = _resolve(view, query, classes)
     result = function(view, node["id"])
@@ -308,8 +319,9 @@ def _add_trace_command(kind: str) -> None:
 
     def command(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")],
                 fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
-                document: DocumentOption = None, data_dir: DataDirOption = None) -> None:
-        _trace(kind, query, fmt, lang, data_dir, document)
+                document: DocumentOption = None, data_dir: DataDirOption = None,
+                reviewed_only: ReviewedOnlyOption = False) -> None:
+        _trace(kind, query, fmt, lang, data_dir, document, reviewed_only)
 
     command.__name__ = f"trace_{kind}"
     command.__doc__ = TRACE_HELP[kind]
@@ -324,11 +336,11 @@ for _kind in TRACE_HELP:
 @friendly
 def show(query: Annotated[str, typer.Argument(help="Id, zh/en label or words.")],
          fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
-         data_dir: DataDirOption = None) -> None:
+         data_dir: DataDirOption = None, reviewed_only: ReviewedOnlyOption = False) -> None:
     """An entity card: labels, definition, properties and every relation with evidence."""
     from kg.queries import show as show_entity
 
-    view = _view(data_dir)
+    view = _view(data_dir, reviewed_only)
     node = _resolve(view, query)
     _emit_result(show_entity(view, node["id"]), fmt, lang)
 
@@ -344,12 +356,13 @@ LIST_KINDS = ("barriers", "problems", "strategies", "policies", "mechanisms", "m
 @friendly
 def list_(kind: Annotated[str, typer.Argument(help="A class: " + ", ".join(LIST_KINDS) + ".")],
           fmt: TabularOption = TabularFormat.table, lang: LangOption = Lang.both,
-          document: DocumentOption = None, data_dir: DataDirOption = None) -> None:
+          document: DocumentOption = None, data_dir: DataDirOption = None,
+          reviewed_only: ReviewedOnlyOption = False) -> None:
     """A table of all entities of one class (KIND, singular or plural, any case)."""
     from kg import render
     from kg.queries import list_entities, resolve_class
 
-    view = _view(data_dir)
+    view = _view(data_dir, reviewed_only)
     _check_document(view, document)
     cls = resolve_class(view, kind)
     rows = [r for r in list_entities(view, cls) if document is None or r["document"] == document]
@@ -427,13 +440,14 @@ def cases(fmt: TabularOption = TabularFormat.table, lang: LangOption = Lang.both
 def search(text: Annotated[str, typer.Argument(help="Words in zh or en.")],
            limit: Annotated[int, typer.Option(help="Most hits to show.", min=1)] = 20,
            fmt: TabularOption = TabularFormat.table, lang: LangOption = Lang.both,
-           document: DocumentOption = None, data_dir: DataDirOption = None) -> None:
+           document: DocumentOption = None, data_dir: DataDirOption = None,
+           reviewed_only: ReviewedOnlyOption = False) -> None:
     """Ranked, typo-tolerant search over labels, alternative labels, definitions, key content
     and the passages of entities and their relations; each hit shows the matched snippet."""
     from kg import render
     from kg.search import search as run_search
 
-    view = _view(data_dir)
+    view = _view(data_dir, reviewed_only)
     _check_document(view, document)
     hits = run_search(view, text, limit=limit, document=document)
     if fmt is not TabularFormat.json:
@@ -449,12 +463,12 @@ def path(source: Annotated[str, typer.Argument(help="From: id, label or words.")
          target: Annotated[str, typer.Argument(help="To: id, label or words.")],
          limit: Annotated[int, typer.Option(help="Most paths to show.", min=1)] = 5,
          fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
-         data_dir: DataDirOption = None) -> None:
+         data_dir: DataDirOption = None, reviewed_only: ReviewedOnlyOption = False) -> None:
     """Shortest explained paths between two entities, each hop with its evidence."""
     from kg import render
     from kg.queries import paths
 
-    view = _view(data_dir)
+    view = _view(data_dir, reviewed_only)
     a, b = _resolve(view, source), _resolve(view, target)
     found = paths(view, a["id"], b["id"], limit=limit)
     if fmt is OutputFormat.json:
@@ -486,7 +500,7 @@ def sparql(query: Annotated[Optional[str], typer.Argument(help="SPARQL text or a
            list_names: Annotated[bool, typer.Option("--list", help="List named queries.")]
            = False,
            fmt: TabularOption = TabularFormat.table,
-           data_dir: DataDirOption = None) -> None:
+           data_dir: DataDirOption = None, reviewed_only: ReviewedOnlyOption = False) -> None:
     """Run read-only SPARQL (SELECT/ASK/CONSTRUCT/DESCRIBE) on the stored graph and ontology.
 
     Prefixes ikg:, id:, skos:, rdf:, rdfs:, owl:, xsd:, prov:, dcterms:, cito: and schema: are
@@ -501,7 +515,8 @@ def sparql(query: Annotated[Optional[str], typer.Argument(help="SPARQL text or a
         return
     text = query_text(query, name)
     bindings = parse_bindings(bind or [])
-    result = run_sparql(ntriples_path(_data_dir(data_dir)), text, bindings, name=name)
+    result = run_sparql(ntriples_path(_data_dir(data_dir, reviewed_only)), text, bindings,
+                        name=name)
     if result["kind"] == "select" and not result["rows"] and bindings:
         typer.echo(f"note: {empty_result_note(bindings, name)}", err=True)
     if result["kind"] == "ask":
@@ -520,12 +535,12 @@ def sparql(query: Annotated[Optional[str], typer.Argument(help="SPARQL text or a
 @friendly
 def cypher(query: Annotated[str, typer.Argument(help="A read-only Cypher query.")],
            fmt: TabularOption = TabularFormat.table,
-           data_dir: DataDirOption = None) -> None:
+           data_dir: DataDirOption = None, reviewed_only: ReviewedOnlyOption = False) -> None:
     """Run Cypher locally on the embedded graph (grand-cypher; same model as the Neo4j export)."""
     from kg.cypher import run_cypher
     from kg.store import load_projection
 
-    rows = run_cypher(load_projection(_data_dir(data_dir)), query)
+    rows = run_cypher(load_projection(_data_dir(data_dir, reviewed_only)), query)
     _emit_rows(rows, fmt, f"{len(rows)} rows")
 
 
@@ -533,7 +548,8 @@ def _register_extensions() -> None:
     """Commands that live in their own modules (each imports its heavy libraries lazily)."""
     import importlib
 
-    for name in ("kg.cli_viz", "kg.cli_neo4j", "kg.cli_cite"):
+    for name in ("kg.cli_viz", "kg.cli_neo4j", "kg.cli_cite", "kg.cli_review",
+                 "kg.cli_ingest"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

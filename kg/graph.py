@@ -177,6 +177,7 @@ def _bibliographic_triples(doc: Document) -> list[tuple]:
         out += [(d, URIRef(DCTERMS + "isPartOf"), journal),
                 (journal, URIRef(RDF + "type"), URIRef(BIBO + "Journal")),
                 (journal, URIRef(DCTERMS + "title"), Literal(bib["venue"]))]
+    out += [(d, URIRef(DCTERMS + "subject"), Literal(word)) for word in bib.get("keywords", [])]
     for name in ("volume", "issue", "pages", "doi"):
         if name in bib:
             out.append((d, URIRef(BIBO + name), Literal(bib[name])))

@@ -449,3 +449,21 @@ def test_an_orphan_annotation_file_is_a_clash_and_not_a_free_id(source_copy: Pat
     assert tree(source_copy) == snapshot
     [result] = run([PAPER], source_copy)
     assert result.ok and result.document == "005"
+
+
+def test_keywords_reach_the_metadata_and_the_graph(source_copy: Path, tmp_path: Path) -> None:
+    """关键词 lines become the document's keywords (dcterms:subject), in the paper's order."""
+    from kg.build import build
+    from kg.ingest.pipeline import ingest
+    from kg.store import load_projection
+
+    ingest([FIXTURES / "paper-zh.txt"], source=source_copy, doc_id=None, dry_run=False,
+           data_dir=None)
+    meta = (source_copy / "documents" / "metadata.yaml").read_text(encoding="utf-8")
+    assert 'keywords: ["电子商务", "中小企业", "平台赋能", "创新障碍"]' in meta
+    build(source_copy, tmp_path / "kg", validate=False)
+    docs = load_projection(tmp_path / "kg")["documents"]
+    new = [d for d in docs.values() if d["bibliography"].get("keywords")]
+    assert new and new[0]["bibliography"]["keywords"][0] == "电子商务"
+    nt = next((tmp_path / "kg" / "builds").iterdir()) / "graph.nt"
+    assert "<http://purl.org/dc/terms/subject> \"电子商务\"" in nt.read_text(encoding="utf-8")

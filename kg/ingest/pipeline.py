@@ -238,6 +238,25 @@ def _yaml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_KEYWORDS = re.compile(r"^\s*(?:关\s*键\s*词|關\s*鍵\s*詞|key\s*words?)\s*[:：]\s*(?P<words>.+)$",
+                       re.I | re.M)
+
+
+def find_keywords(text: str) -> list[str]:
+    """The paper's keywords (关键词：… / Keywords: …), every keyword line, without repeats.
+
+    >>> find_keywords("摘要\\n关键词：电子商务，平台赋能；创新\\nKeywords: E-commerce; Platform")
+    ['电子商务', '平台赋能', '创新', 'E-commerce', 'Platform']
+    """
+    words: list[str] = []
+    for match in _KEYWORDS.finditer(text):
+        for word in re.split(r"[，,；;、]", match["words"]):
+            word = " ".join(word.split()).strip("。.")
+            if word and len(word) <= 40 and word not in words:
+                words.append(word)
+    return words[:20]
+
+
 def guess_title(text: str, fallback: str) -> dict[str, str]:
     """The paper's title: its first short line when that looks like one, else the file name.
 
@@ -275,7 +294,8 @@ def detect_language(text: str) -> list[str]:
 
 
 def metadata_entry(indent: str, doc_id: str, file: str, title: dict[str, str],
-                   language: list[str], source: str, paper: PaperText) -> str:
+                   language: list[str], source: str, paper: PaperText,
+                   keywords: list[str] | None = None) -> str:
     sub = indent + "  "
     encoding = {"utf-8": "UTF-8", "pdf": "PDF, text layer extracted with pypdf"}.get(
         paper.encoding, f"{paper.encoding.upper()}, converted to UTF-8")
@@ -285,6 +305,8 @@ def metadata_entry(indent: str, doc_id: str, file: str, title: dict[str, str],
              *(f"{sub}  {lang}: {_yaml_str(title[lang])}" for lang in sorted(title)),
              f"{sub}language: [{', '.join(language)}]",
              f"{sub}source: {_yaml_str(source)}",
+             *([f"{sub}keywords: [{', '.join(_yaml_str(k) for k in keywords)}]"]
+               if keywords else []),
              f"{sub}# kg ingest: sha256 {paper.sha256} of the original ({encoding})"]
     return "".join(line + "\n" for line in lines)
 
@@ -440,7 +462,8 @@ def ingest_one(path: Path, *, source: Path, doc_id: Optional[str], dry_run: bool
         title = guess_title(paper.text, path.stem)
         source_name = str(path.resolve())
         entry = metadata_entry(metadata.indent(), new_id, copy.name, title,
-                               detect_language(paper.text), source_name, paper)
+                               detect_language(paper.text), source_name, paper,
+                               find_keywords(paper.text))
         metadata_text = metadata.with_entry(entry)
         result.metadata_added = True
 

@@ -20,7 +20,8 @@ from kg.ontology import Ontology, load_ontology
 
 METADATA = "documents/metadata.yaml"
 #: Optional bibliographic fields of a document entry, in citation order.
-BIBLIOGRAPHIC_FIELDS = ("authors", "year", "venue", "volume", "issue", "pages", "doi", "url")
+BIBLIOGRAPHIC_FIELDS = ("authors", "year", "venue", "volume", "issue", "pages", "doi", "url",
+                        "keywords")
 _ENTRY_FIELDS = {"id", "file", "title", "language", "source", *BIBLIOGRAPHIC_FIELDS, LINE_KEY}
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 #: A document id: it becomes part of IRIs (``document/<id>``, ``passage/<id>/…``) and file names.
@@ -233,6 +234,7 @@ def read_bibliography(entry: dict[str, Any], *, where: str = "") -> dict[str, An
 
 _EXPECTED = {
     "authors": ("a list of names (strings)", "[Zhang San, Li Si]"),
+    "keywords": ("a list of keywords (strings)", "[电子商务, 平台赋能]"),
     "year": ("a four-digit year (an integer)", "2024"),
     "venue": ("a non-empty string", "E-Commerce Letters"),
     "volume": ("a string or an integer", '"14"'),
@@ -249,7 +251,7 @@ def _bibliographic_value(name: str, value: Any, where: str) -> Any:
     scalar = None if isinstance(value, bool) else text if text is not None else (
         str(value) if isinstance(value, int) else None)
     ok: Any = None
-    if name == "authors":
+    if name in ("authors", "keywords"):
         if isinstance(value, list) and value and all(isinstance(a, str) and a.strip()
                                                      for a in value):
             ok = [" ".join(a.split()) for a in value]

@@ -26,6 +26,10 @@ EXAMPLES = {"barrier": "barrier/data-security-risk", "entity": "mechanism/inform
 SPECS = named_query_specs()
 EVIDENCE = {"document", "section", "start", "end", "quote"}
 
+#: The actors the seed coding uses (the ontology also has industry, which no seed strategy has).
+SEED_ACTORS = ("enterprise", "platform", "government")
+assert set(SEED_ACTORS) < set(ACTORS)
+
 
 def sparql(runner: CliRunner, store: Path, *args: str) -> Any:
     result = runner.invoke(app, ["sparql", *args, "--data-dir", str(store)])
@@ -108,7 +112,7 @@ def test_required_bindings_of_named_queries(seed_store: Path, runner: CliRunner)
         assert f"named query {name} needs --bind {binding}=" in one_error_line(result)
     # optional bindings: unbound means all, as documented
     everything = rows_of(runner, seed_store, "--name", "strategies-by-actor")
-    assert {r["actor"] for r in everything} == set(ACTORS)
+    assert {r["actor"] for r in everything} == set(SEED_ACTORS)
 
 
 def test_list_documents_every_query_and_its_bindings(runner: CliRunner) -> None:
@@ -222,7 +226,7 @@ def test_every_evidence_quote_is_the_document_text(name: str, seed_store: Path,
             assert document_text(row["document"])[row["start"]:row["end"]] == row["quote"], row
 
 
-@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("actor", SEED_ACTORS)
 def test_strategies_by_actor_are_the_graphs_strategies_of_that_actor(
         actor: str, seed_store: Path, runner: CliRunner, view: GraphView) -> None:
     rows = rows_of(runner, seed_store, "--name", "strategies-by-actor", "--bind", f"actor={actor}")

@@ -275,12 +275,7 @@ def _manifest(data_dir: Path, build: Path) -> dict[str, Any]:
         if build.is_symlink() or build.exists():
             raise _damaged(data_dir, f"builds/{build.name} is not a build directory")
         raise _Vanished(f"{CURRENT} names build {build.name}, which is missing")
-    try:
-        raw = (build / MANIFEST).read_bytes()
-    except FileNotFoundError:
-        raise _Vanished(f"{MANIFEST}: missing") from None
-    except OSError as exc:
-        raise _damaged(data_dir, f"{MANIFEST}: {exc.strerror}") from None
+    raw = _read_raw(data_dir, build, MANIFEST)
     try:
         manifest = json.loads(raw)
     except ValueError:  # also UnicodeDecodeError
@@ -340,14 +335,20 @@ def _verified(data_dir: Path, manifest: dict[str, Any], name: str, data: bytes) 
     return data
 
 
-def _read(data_dir: Path, build: Path, manifest: dict[str, Any], name: str) -> bytes:
+def _read_raw(data_dir: Path, build: Path, name: str) -> bytes:
+    """A file of ``build``: gone is :class:`_Vanished` (a newer build may have pruned it),
+    unreadable is damage."""
     try:
-        data = (build / name).read_bytes()
+        return (build / name).read_bytes()
     except FileNotFoundError:
         raise _Vanished(f"{name}: missing") from None
     except OSError as exc:
         raise _damaged(data_dir, f"{name}: {exc.strerror}") from None
-    return _verified(data_dir, manifest, name, data)
+
+
+def _read(data_dir: Path, build: Path, manifest: dict[str, Any], name: str) -> bytes:
+    """A data file of ``build``, checked against the manifest's size and digest."""
+    return _verified(data_dir, manifest, name, _read_raw(data_dir, build, name))
 
 
 def current_build(data_dir: Path) -> Path:

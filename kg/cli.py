@@ -442,8 +442,11 @@ def search(text: Annotated[str, typer.Argument(help="Words in zh or en.")],
            fmt: TabularOption = TabularFormat.table, lang: LangOption = Lang.both,
            document: DocumentOption = None, data_dir: DataDirOption = None,
            reviewed_only: ReviewedOnlyOption = False) -> None:
-    """Ranked, typo-tolerant search over labels, alternative labels, definitions, key content
-    and the passages of entities and their relations; each hit shows the matched snippet."""
+    """Ranked, typo-tolerant search; each hit shows the matched snippet.
+
+    Searches labels, alternative labels, definitions, key content and the passages of entities
+    and of their relations.
+    """
     from kg import render
     from kg.search import search as run_search
 
@@ -464,7 +467,7 @@ def path(source: Annotated[str, typer.Argument(help="From: id, label or words.")
          limit: Annotated[int, typer.Option(help="Most paths to show.", min=1)] = 5,
          fmt: FormatOption = OutputFormat.tree, lang: LangOption = Lang.both,
          data_dir: DataDirOption = None, reviewed_only: ReviewedOnlyOption = False) -> None:
-    """Shortest explained paths between two entities, each hop with its evidence."""
+    """Meaningful short paths between two entities, each hop with its evidence and direction."""
     from kg import render
     from kg.queries import paths
 

@@ -74,8 +74,11 @@ def ingest(
         "--dry-run", help="Write nothing; print what would be done.")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Draft the coding of new papers: copy the text into DIR/documents/, add the metadata
-    entry, write DIR/annotations/<id>.draft.yaml (aligned with the graph of --data-dir)."""
+    """Draft the coding of new papers, aligned with the graph, for review.
+
+    Copies the text into DIR/documents/, adds the metadata entry and writes
+    DIR/annotations/<id>.draft.yaml (aligned with the graph of --data-dir).
+    """
     from kg.ingest.pipeline import expand, ingest as run
     from kg.render import safe
 

@@ -74,7 +74,9 @@ def markdown_text(text: str) -> str:
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Characters a spreadsheet may read as the start of a formula (the full-width forms too: some
+#: spreadsheets fold them to ASCII).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def csv_cell(value: Any) -> str:
@@ -82,8 +84,8 @@ def csv_cell(value: Any) -> str:
     them), and a text starting with ``=``, ``+``, ``-``, ``@``, tab or CR prefixed with ``'``
     (the OWASP rule against formula injection) unless it is a plain number.
 
-    >>> [csv_cell(v) for v in ("=1+2", "-5", -5, "-x", "@SUM(A1)", "a-b", None)]
-    ["'=1+2", '-5', '-5', "'-x", "'@SUM(A1)", 'a-b', '']
+    >>> [csv_cell(v) for v in ("=1+2", "-5", -5, "-x", "@SUM(A1)", "a-b", None, "＝1+2")]
+    ["'=1+2", '-5', '-5', "'-x", "'@SUM(A1)", 'a-b', '', "'＝1+2"]
     """
     if value is None:
         return ""

@@ -140,10 +140,10 @@ def validate(
     data_dir: DataDirOption = None,
 ) -> None:
     """Validate the stored graph against the SHACL shapes; exit 1 if it does not conform."""
-    from kg.store import ntriples_path
+    from kg.store import read_ntriples
     from kg.validation import load_graph, validate_graph
 
-    report = validate_graph(load_graph(ntriples_path(_data_dir(data_dir))))
+    report = validate_graph(load_graph(read_ntriples(_data_dir(data_dir))))
     if fmt is ReportFormat.json:
         _print_json({"conforms": report.conforms,
                      "results": [vars(finding) for finding in report.results]})

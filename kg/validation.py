@@ -101,8 +101,10 @@ def validate_graph(graph: "Graph", ontology_dir: Path = ONTOLOGY_DIR, *,
     return ValidationReport(bool(conforms), findings, str(text))
 
 
-def load_graph(ntriples: Path) -> "Graph":
-    """Parse a stored N-Triples file."""
+def load_graph(ntriples: Path | bytes) -> "Graph":
+    """Parse stored N-Triples: a file, or its bytes as read (and checked) by the store."""
     from rdflib import Graph
 
+    if isinstance(ntriples, bytes):
+        return Graph().parse(data=ntriples.decode("utf-8"), format="nt")
     return Graph().parse(ntriples, format="nt")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from typer.testing import CliRunner
@@ -40,6 +43,57 @@ def source_copy(tmp_path: Path) -> Path:
 @pytest.fixture()
 def runner() -> CliRunner:
     return CliRunner()
+
+
+#: The password of the throw-away server of scripts/neo4j-test-server (tools/neo4j-test-server).
+NEO4J_TEST_PASSWORD = os.environ.get("NEO4J_TEST_PASSWORD") or "kg-test-password"
+NEO4J_TEST_SERVER = ROOT / "scripts" / "neo4j-test-server"
+
+
+def _neo4j_unavailable(reason: str) -> None:
+    """With CI=true the live tests must run: fail them; elsewhere skip them, saying why."""
+    if os.environ.get("CI", "").strip().lower() == "true":
+        pytest.fail(f"live Neo4j tests: no server ({reason})", pytrace=False)
+    pytest.skip(f"live Neo4j test: no server ({reason}); set NEO4J_URI or install Java 17 + Maven")
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> Iterator[str]:
+    """A live Neo4j: ``$NEO4J_URI`` (with ``$NEO4J_PASSWORD``) if set, else the throw-away
+    server of ``scripts/neo4j-test-server`` (started here, stopped at the end of the session
+    unless it was already running). Skips when none can be had; fails instead with CI=true."""
+    given = os.environ.get("NEO4J_URI", "").strip()
+    if given:
+        yield given
+        return
+    if shutil.which("java") is None:
+        _neo4j_unavailable("java not found")
+    already = subprocess.run([str(NEO4J_TEST_SERVER), "uri"], capture_output=True, text=True)
+    if already.returncode == 0 and already.stdout.strip():
+        yield already.stdout.strip()
+        return
+    try:
+        started = subprocess.run([str(NEO4J_TEST_SERVER), "start"], capture_output=True,
+                                 text=True, timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        _neo4j_unavailable(f"{NEO4J_TEST_SERVER.name} start: {exc}")
+        raise  # not reached
+    lines = started.stdout.strip().splitlines()
+    if started.returncode != 0 or not lines or not lines[-1].startswith("bolt://"):
+        errors = started.stderr.strip().splitlines()
+        _neo4j_unavailable(errors[-1] if errors else f"exit status {started.returncode}")
+    try:
+        yield lines[-1]
+    finally:
+        subprocess.run([str(NEO4J_TEST_SERVER), "stop"], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def neo4j_password(neo4j_uri: str) -> str:
+    """The password for :func:`neo4j_uri` (``$NEO4J_PASSWORD`` for a server of your own)."""
+    if os.environ.get("NEO4J_URI", "").strip():
+        return os.environ.get("NEO4J_PASSWORD", "")
+    return NEO4J_TEST_PASSWORD
 
 
 def document_text(doc_id: str) -> str:

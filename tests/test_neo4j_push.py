@@ -1,4 +1,4 @@
-"""`kg neo4j push|query|wipe` without a server (a fake driver), plus a live test with NEO4J_URI.
+"""`kg neo4j push|query|wipe` without a server (a fake driver), plus a live test (fixture neo4j_uri).
 
 The fake stands in for the driver objects push uses (driver.session, execute_write/read,
 tx.run, result.single/consume().counters) and applies our statements to a dict, so that the
@@ -393,16 +393,13 @@ def test_param_values_and_uri_redaction() -> None:
     assert redact("bolt://localhost:7687") == "bolt://localhost:7687"
 
 
-@pytest.mark.skipif(not os.environ.get("NEO4J_URI"),
-                    reason="live Neo4j test: set NEO4J_URI (and NEO4J_PASSWORD) to run it")
-def test_live_push_twice_query_and_wipe(mapped) -> None:
+def test_live_push_twice_query_and_wipe(mapped, neo4j_uri: str, neo4j_password: str) -> None:
     from kg.neo4j.push import connect
 
     graph, schema = mapped
-    uri = os.environ["NEO4J_URI"]
-    user = os.environ.get("NEO4J_USER", "neo4j")
+    user = os.environ.get("NEO4J_USER") or "neo4j"
     database = os.environ.get("NEO4J_DATABASE") or None
-    with connect(uri, user, os.environ.get("NEO4J_PASSWORD", ""), database) as driver:
+    with connect(neo4j_uri, user, neo4j_password, database) as driver:
         wipe(driver, database)
         first = push(driver, graph, schema, database=database)
         assert first.nodes.created == len(graph.nodes)

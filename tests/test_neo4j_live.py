@@ -155,3 +155,9 @@ def test_wrong_password_is_one_line(kg) -> None:
     assert len(out.strip().splitlines()) == 1, out
     assert out.startswith("error:"), out
     assert secret not in out
+
+
+def test_query_runs_in_a_read_transaction(kg, driver) -> None:
+    out = kg("query", "CREATE (n:KgQueryProbe {x: 1}) RETURN n", expect=1)
+    assert len(out.strip().splitlines()) == 1 and "only reads" in out, out
+    assert _rows(driver, "MATCH (n:KgQueryProbe) RETURN count(n) AS n") == [{"n": 0}]

@@ -221,6 +221,10 @@ def _first_line(text: str) -> str:
     return " ".join(str(text).split("\n", 1)[0].split())[:240]
 
 
+#: The server's answer to a write inside a read transaction.
+WRITE_IN_READ_MODE = "Neo.ClientError.Statement.AccessMode"
+
+
 def translate(exc: BaseException, *, uri: str, user: str, database: str | None) -> KgError:
     """A one-line error for a driver exception (no password, no traceback)."""
     from neo4j import exceptions as ex
@@ -242,6 +246,9 @@ def translate(exc: BaseException, *, uri: str, user: str, database: str | None) 
     if isinstance(exc, ex.CypherSyntaxError):
         return KgError(f"Neo4j rejected the Cypher: {_first_line(exc.message or str(exc))}",
                        where=where, hint="check the query syntax")
+    if isinstance(exc, ex.Neo4jError) and exc.code == WRITE_IN_READ_MODE:
+        return KgError("kg neo4j query only reads; the query writes", where=where,
+                       hint="use `kg neo4j push` to load the graph, or a Neo4j client to write")
     if isinstance(exc, ex.Forbidden):
         return KgError(f"user {user!r} may not do this on {db}: "
                        f"{_first_line(exc.message or str(exc))}", where=where)
@@ -374,13 +381,14 @@ def wipe(driver: Any, database: str | None = None) -> dict[str, int]:
 
 def run_query(driver: Any, query: str, parameters: dict[str, Any],
               database: str | None = None) -> list[dict[str, Any]]:
-    """Rows of a query run in a managed write transaction (retried on transient errors)."""
+    """Rows of a query run in a managed read transaction (retried on transient errors): the
+    server refuses writes in it, so `kg neo4j query` can never change the database."""
     def work(tx: Any) -> list[dict[str, Any]]:
         result = tx.run(query, parameters)
         return [{key: plain(value) for key, value in record.items()} for record in result]
 
     with driver.session(database=database) as session:
-        return session.execute_write(work)
+        return session.execute_read(work)
 
 
 def plain(value: Any) -> Any:

@@ -33,6 +33,14 @@ def view(seed_store: Path) -> GraphView:
 
 
 @pytest.fixture()
+def store(seed_store: Path, tmp_path: Path) -> Path:
+    """A writable copy of the seed store: the previous store a failing build must leave alone."""
+    target = tmp_path / "store"
+    shutil.copytree(seed_store, target, symlinks=True)
+    return target
+
+
+@pytest.fixture()
 def source_copy(tmp_path: Path) -> Path:
     """A writable copy of ``seed_data/`` to break on purpose."""
     target = tmp_path / "source"

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +19,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kg.build import build
 from kg.cli import app
 from kg.documents import DocumentText, decode_document
 from kg.errors import KgError
@@ -59,20 +57,6 @@ def snapshot(data_dir: Path) -> dict[str, str]:
     return {str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(data_dir.rglob("*")) if p.is_file()}
 
-
-@pytest.fixture(scope="module")
-def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("hardening-store") / "store"
-    build(SEED, data_dir, validate=False)
-    return data_dir
-
-
-@pytest.fixture()
-def store(built_store: Path, tmp_path: Path) -> Path:
-    """A previous store (a copy of one seed build) that a failed build must leave alone."""
-    target = tmp_path / "store"
-    shutil.copytree(built_store, target, symlinks=True)
-    return target
 
 
 def edit(source: Path, relative: str, old: str, new: str) -> None:

@@ -61,19 +61,10 @@ def one_error_line(result: Any) -> str:
     return lines[0]
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One build of the seeds, copied by the tests that break it."""
-    data_dir = tmp_path_factory.mktemp("pristine") / "store"
-    build(SEED, data_dir, validate=False)
-    return data_dir
-
-
 @pytest.fixture()
-def store(pristine: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "store"
-    shutil.copytree(pristine, target, symlinks=True)
-    return target
+def pristine(seed_store: Path) -> Path:
+    """The seed build the `store` fixture (tests/conftest.py) copies; never modified."""
+    return seed_store
 
 
 @pytest.fixture()

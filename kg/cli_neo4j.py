@@ -134,7 +134,9 @@ def push_command(uri: UriOption = "", user: UserOption = "neo4j", database: Data
                  fmt: Annotated[SummaryFormat, typer.Option("--format", help="Summary format.")]
                  = SummaryFormat.text,
                  data_dir: DataDirOption = None) -> None:
-    """Load the graph into Neo4j: constraints, then batched UNWIND … MERGE (idempotent)."""
+    """Load the graph into Neo4j: constraints, then batched UNWIND … MERGE (idempotent).
+
+    Removes this project's stale nodes, labels and relationships; touches nothing else."""
     from kg.neo4j.mapping import load
     from kg.neo4j.push import connect, push
     from kg.neo4j.statements import DEFAULT_BATCH_SIZE

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,11 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.errors import KgError
-from kg.neo4j.mapping import MARKER, load
+from kg.neo4j.mapping import MARKER, PropertyGraph, load
 from kg.neo4j.push import parse_param, push, redact, run_query, translate, wipe
 from kg.neo4j.statements import (
-    CONSTRAINT, SHOW_CONSTRAINTS, SHOW_INDEXES, WIPE_BATCH, constraint_statements, load_plan)
+    CONSTRAINT, NO_ID_BATCH, PROJECT_NODES, PROJECT_RELATIONSHIPS, SHOW_CONSTRAINTS, SHOW_INDEXES,
+    STALE_NODES, WIPE_BATCH, constraint_statements, load_plan)
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Counters:
     relationships_deleted: int = 0
     properties_set: int = 0
     labels_added: int = 0
+    labels_removed: int = 0
     constraints_added: int = 0
     constraints_removed: int = 0
     indexes_added: int = 0
@@ -91,9 +93,33 @@ class FakeNeo4j:
                 del self.rels[key]
                 c.relationships_deleted += 1
             return Result([{"deleted": len(doomed)}], c)
+        if statement == PROJECT_NODES:
+            return Result([{"id": i, "labels": sorted(n["labels"])}
+                           for i, n in sorted(self.nodes.items())], c)
+        if statement == PROJECT_RELATIONSHIPS:
+            return Result([{"source": s, "type": t, "target": e, "n": 1}
+                           for (t, s, e) in sorted(self.rels)], c)
+        if statement == STALE_NODES:
+            doomed = {row["id"] for row in parameters["rows"] if row["id"] in self.nodes}
+            for node_id in doomed:
+                del self.nodes[node_id]
+                c.nodes_deleted += 1
+            for key in [k for k in self.rels if k[1] in doomed or k[2] in doomed]:
+                del self.rels[key]
+                c.relationships_deleted += 1
+            return Result([{"deleted": len(doomed)}], c)
+        assert statement != NO_ID_BATCH, "the fake has no node without an id"
+        delete = re.search(r"-\[r:(\w+)\]->\(:InnovationKG \{id: row\.target\}\)\nDELETE r",
+                           statement)
+        if delete:
+            for row in parameters["rows"]:
+                if self.rels.pop((delete.group(1), row["source"], row["target"]), None) is not None:
+                    c.relationships_deleted += 1
+            return Result([{"deleted": c.relationships_deleted}], c)
         changed = 0
-        node_merge = re.search(r"MERGE \(n:InnovationKG \{id: row\.id\}\)\nSET n:([\w:]+)",
-                               statement)
+        node_merge = re.search(r"MERGE \(n:InnovationKG \{id: row\.id\}\)\n.*"
+                               r"SET n:([\w:]+)\n", statement, re.S)
+        removal = re.search(r"\nREMOVE n:([\w:]+)\n", statement)
         rel_merge = re.search(r"MERGE \(a\)-\[r:(\w+)\]->\(b\)", statement)
         assert node_merge or rel_merge, f"unexpected statement {statement!r}"
         for row in parameters["rows"]:
@@ -102,8 +128,12 @@ class FakeNeo4j:
                 if node is None:
                     node = self.nodes[row["id"]] = {"labels": {MARKER}, "props": {"id": row["id"]}}
                     c.nodes_created += 1
-                node["labels"].update(node_merge.group(1).split(":"))
-                if node["props"] != row["props"]:
+                wanted = set(node_merge.group(1).split(":"))
+                stale = set(removal.group(1).split(":")) if removal else set()
+                relabel = not wanted <= node["labels"] or bool(stale & node["labels"])
+                c.labels_removed += len(stale & node["labels"])
+                node["labels"] = (node["labels"] - stale) | wanted
+                if relabel or node["props"] != row["props"]:
                     node["props"] = dict(row["props"])
                     changed += 1
             else:
@@ -179,14 +209,16 @@ def test_push_runs_constraints_first_then_batches_with_parameters(mapped) -> Non
     constraints = constraint_statements(schema)
     assert [s for s, _ in log[:len(constraints)]] == constraints
     assert log[0][0].startswith(f"CREATE CONSTRAINT {CONSTRAINT}")
-    batches = log[len(constraints):]
+    assert [s for s, _ in log[len(constraints):len(constraints) + 2]] == [
+        PROJECT_NODES, PROJECT_RELATIONSHIPS], "then what the server has (nothing to remove)"
+    batches = log[len(constraints) + 2:]
     assert [s for s, _ in batches] == [b.statement for b in load_plan(graph, 100)]
     assert all(len(p["rows"]) <= 100 for _, p in batches)
     for statement, parameters in batches:
         assert set(parameters) == {"rows"}
         assert parameters["rows"][0].get("id", parameters["rows"][0].get("source")) not in statement
     assert set(driver.databases) == {"kg"}
-    assert driver.transactions == len(log), "one managed transaction per statement"
+    assert driver.transactions == len(log) - 1, "one transaction per statement, one for both reads"
     assert summary.nodes.created == len(graph.nodes) == summary.nodes.total
     assert summary.relationships.created == len(graph.relationships)
     assert summary.nodes.updated == 0 and summary.relationships.unchanged == 0
@@ -216,6 +248,33 @@ def test_a_changed_property_is_an_update(mapped) -> None:
     again = push(driver, graph, schema)
     assert (again.nodes.created, again.nodes.updated) == (0, 1)
     assert driver.db.nodes["barrier/data-security-risk"]["props"]["label_en"] != "edited by hand"
+
+
+def test_push_of_a_changed_build_removes_what_it_no_longer_has(mapped) -> None:
+    graph, schema = mapped
+    driver = FakeDriver()
+    push(driver, graph, schema)
+    gone = next(n for n in graph.nodes if n.labels == ("Strategy",))
+    recoded = next(n for n in graph.nodes if n.labels == ("Barrier",))
+    dropped = next(r for r in graph.relationships if gone.id not in (r.source, r.target))
+    nodes = tuple(replace(n, labels=("Problem",)) if n is recoded else n
+                  for n in graph.nodes if n is not gone)
+    rels = tuple(r for r in graph.relationships
+                 if r is not dropped and gone.id not in (r.source, r.target))
+    changed = PropertyGraph(nodes, rels, graph.build)
+    summary = push(driver, changed, schema)
+    assert (summary.nodes.removed, summary.nodes.updated, summary.labels_removed) == (1, 1, 1)
+    assert summary.relationships.removed == len(graph.relationships) - len(rels)
+    assert summary.nodes.total == len(nodes) and summary.relationships.total == len(rels)
+    assert "1 removed" in summary.line() and "1 stale label removed" in summary.line()
+    assert set(driver.db.nodes) == {n.id for n in nodes}
+    assert driver.db.nodes[recoded.id]["labels"] == {MARKER, "Problem"}
+    assert set(driver.db.rels) == {(r.type, r.source, r.target) for r in rels}
+    deletes = [p for s, p in driver.db.log if "DELETE" in s]
+    assert deletes and all(set(p) == {"rows"} for p in deletes), "ids only as parameters"
+    again = push(driver, changed, schema)
+    assert (again.nodes.removed, again.relationships.removed, again.nodes.updated) == (0, 0, 0)
+    assert summary.as_dict()["nodes"]["removed"] == 1 and again.as_dict()["labels_removed"] == 0
 
 
 def test_wipe_removes_only_this_project(mapped) -> None:
@@ -354,8 +413,9 @@ def test_cli_push_twice_then_query_then_wipe(seed_store: Path, runner: CliRunner
     assert summary["nodes"]["created"] == summary["nodes"]["total"] > 0
     second = runner.invoke(app, ["neo4j", "push", "--data-dir", str(seed_store)], env=env)
     assert second.exit_code == 0, second.stderr
-    assert re.search(r"nodes \d+ \(0 created, 0 updated, \d+ unchanged\); relationships \d+ "
-                     r"\(0 created, 0 updated", second.stdout)
+    assert re.search(r"nodes \d+ \(0 created, 0 updated, \d+ unchanged, 0 removed\); "
+                     r"relationships \d+ \(0 created, 0 updated, \d+ unchanged, 0 removed\); "
+                     r"\d+ constraints", second.stdout)
     gone = runner.invoke(app, ["neo4j", "wipe"], env=env)
     assert gone.exit_code == 0 and gone.stdout.startswith(
         f"wiped {summary['nodes']['total']} nodes")

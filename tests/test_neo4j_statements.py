@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from kg.neo4j.mapping import MARKER, load
 from kg.neo4j.statements import (
-    CONSTRAINT, all_statements, constraint_statements, cypher_literal, drop_statement, load_plan,
-    node_statement, param_command, relationship_statement, script)
+    CONSTRAINT, NO_ID_BATCH, STALE_NODES, all_statements, cleanup_plan, constraint_statements,
+    cypher_literal, delete_relationships_statement, drop_statement, load_plan, node_statement,
+    param_command, relationship_statement, script, stale_labels)
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +188,63 @@ def test_cypher_literal_refuses_what_cypher_cannot_hold() -> None:
     with pytest.raises(ValueError):
         cypher_literal(object())
     assert cypher_literal({"odd key": 1}) == "{`odd key`: 1}"
+
+
+def test_node_statement_removes_only_stale_identifier_labels() -> None:
+    text = node_statement(["Barrier"], remove=["Problem", "Barrier", MARKER])
+    assert "REMOVE n:Problem\n" in text and "SET n:Barrier\n" in text
+    assert "NOT (n:Barrier) OR n:Problem AS relabel" in text
+    assert "REMOVE" not in node_statement(["Barrier"], remove=[MARKER, "Barrier"])
+    with pytest.raises(ValueError):
+        node_statement(["Barrier"], remove=["Bad label"])
+
+
+def test_delete_statements_take_ids_as_parameters_and_check_the_type() -> None:
+    text = delete_relationships_statement("HINDERS")
+    assert "$rows" in text and "'" not in text
+    assert text.count(f":{MARKER} {{id: row.") == 2, "both ends must be this project's nodes"
+    keep = delete_relationships_statement("HINDERS", keep_one=True)
+    assert "UNWIND found[1..] AS extra" in keep
+    for bad in ("HINDERS]->() DETACH DELETE a //", "kg live", ""):
+        with pytest.raises(ValueError):
+            delete_relationships_statement(bad)
+    assert f"MATCH (n:{MARKER} {{id: row.id}})\nDETACH DELETE n" in STALE_NODES
+    assert f"MATCH (n:{MARKER})\nWHERE n.id IS NULL" in NO_ID_BATCH
+
+
+def test_cleanup_plan_removes_what_the_build_no_longer_has(mapped) -> None:
+    graph, _ = mapped
+    rel = graph.relationships[0]
+    node_ids = [n.id for n in graph.nodes] + ["barrier/gone", None]
+    rels = {(r.type, r.source, r.target): 1 for r in graph.relationships}
+    rels[(rel.type, rel.source, rel.target)] = 3  # two hand-made copies
+    rels[("HINDERS", "barrier/gone", rel.target)] = 1
+    rels[("kg live link", rel.source, rel.target)] = 1  # not a name push writes: kept
+    rels[("HINDERS", None, rel.target)] = 1  # an end without id: removed with its node
+    plan = cleanup_plan(graph, node_ids, rels, batch_size=10)
+    assert rel.type < "HINDERS"
+    assert [(b.kind, b.statement, b.rows) for b in plan] == [
+        ("stale-relationships", delete_relationships_statement(rel.type, keep_one=True),
+         [{"source": rel.source, "target": rel.target}]),
+        ("stale-relationships", delete_relationships_statement("HINDERS"),
+         [{"source": "barrier/gone", "target": rel.target}]),
+        ("stale-nodes", STALE_NODES, [{"id": "barrier/gone"}])]
+    assert cleanup_plan(graph, [n.id for n in graph.nodes],
+                        {(r.type, r.source, r.target): 1 for r in graph.relationships}) == []
+
+
+def test_stale_labels_feed_the_node_batches(mapped) -> None:
+    graph, _ = mapped
+    barrier = next(n for n in graph.nodes if n.labels == ("Barrier",))
+    on_server = {n.id: [MARKER, *n.labels] for n in graph.nodes}
+    on_server[barrier.id] += ["Problem", "Not an identifier"]
+    stale = stale_labels(graph, on_server)
+    assert stale == {barrier.id: ["Problem"]}
+    plan = load_plan(graph, 5, stale)
+    holding = [b for b in plan if any(row.get("id") == barrier.id for row in b.rows)]
+    assert len(holding) == 1 and "REMOVE n:Problem\n" in holding[0].statement
+    others = [b.statement for b in plan if b not in holding]
+    assert not any("REMOVE" in s for s in others)
+    labels = {n.id: n.labels for n in graph.nodes}
+    assert all(b.statement == node_statement(labels[b.rows[0]["id"]])
+               for b in load_plan(graph, 5) if b.kind == "nodes")

@@ -1,9 +1,11 @@
 """Push to, query and wipe a Neo4j server with the official driver (managed transactions).
 
 Every write runs inside ``session.execute_write``, which retries transient errors; each
-batch is idempotent (``MERGE`` plus write-only-if-different), so a retried or repeated batch
-changes nothing. Driver errors become one-line :class:`KgError`s; the password never appears
-in any message.
+batch is idempotent (``MERGE`` plus write-only-if-different, deletes matched by id), so a
+retried or repeated batch changes nothing. A push leaves this project's part of the database
+(``:InnovationKG`` nodes and the relationships between them) equal to the build: what the
+build no longer has is removed first. Driver errors become one-line :class:`KgError`s; the
+password never appears in any message.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 from kg.errors import KgError
 from kg.neo4j.mapping import PropertyGraph, Schema
 from kg.neo4j.statements import (
-    DEFAULT_BATCH_SIZE, NAME_PREFIX, SHOW_CONSTRAINTS, SHOW_INDEXES, WIPE_BATCH, WIPE_BATCH_SIZE,
-    constraint_statements, drop_statement, load_plan)
+    DEFAULT_BATCH_SIZE, NAME_PREFIX, NO_ID_BATCH, PROJECT_NODES, PROJECT_RELATIONSHIPS,
+    SHOW_CONSTRAINTS, SHOW_INDEXES, WIPE_BATCH, WIPE_BATCH_SIZE, cleanup_plan,
+    constraint_statements, drop_statement, load_plan, stale_labels)
 
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
@@ -26,55 +29,77 @@ DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 
 @dataclass
 class Counts:
-    """Created, updated and unchanged entities of one kind."""
+    """Created, updated, unchanged and removed entities of one kind (``total`` counts the
+    build's; ``removed`` the stale ones deleted from the server)."""
 
     total: int = 0
     created: int = 0
     updated: int = 0
+    removed: int = 0
 
     @property
     def unchanged(self) -> int:
         return self.total - self.created - self.updated
 
     def add(self, rows: int, created: int, changed: int) -> None:
-        """One batch: ``changed`` counts the rows whose properties were written (new ones
-        included, except relationships without properties, which have nothing to write)."""
+        """One batch: ``changed`` counts the rows that were written (new ones included,
+        except relationships without properties, which have nothing to write)."""
         self.total += rows
         self.created += created
         self.updated += max(changed - created, 0)
 
     def as_dict(self) -> dict[str, int]:
         return {"total": self.total, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged}
+                "unchanged": self.unchanged, "removed": self.removed}
 
 
 @dataclass
 class PushSummary:
-    """What a push did."""
+    """What a push did.
+
+    ``labels_removed`` counts stale labels taken off nodes that stay (those nodes count as
+    updated); ``detached`` counts relationships of other data (to or from a node that is not
+    this project's) deleted because their project node was removed.
+    """
 
     schema_statements: int = 0
     schema_added: int = 0
     batches: int = 0
     nodes: Counts = field(default_factory=Counts)
     relationships: Counts = field(default_factory=Counts)
+    labels_removed: int = 0
+    detached: int = 0
     wiped: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"schema_statements": self.schema_statements, "schema_added": self.schema_added,
                 "batches": self.batches, "nodes": self.nodes.as_dict(),
-                "relationships": self.relationships.as_dict(), "wiped": dict(self.wiped)}
+                "relationships": self.relationships.as_dict(),
+                "labels_removed": self.labels_removed,
+                "other_relationships_removed": self.detached, "wiped": dict(self.wiped)}
 
     def line(self) -> str:
-        """One human line: ``nodes 914 (914 created, 0 updated, 0 unchanged), …``."""
+        """One human line: ``nodes 914 (914 created, 0 updated, 0 unchanged, 0 removed); …``."""
         def part(name: str, counts: Counts) -> str:
             return (f"{name} {counts.total} ({counts.created} created, {counts.updated} updated, "
-                    f"{counts.unchanged} unchanged)")
-        text = (f"{part('nodes', self.nodes)}; {part('relationships', self.relationships)}; "
-                f"{self.schema_statements} constraints/indexes ensured ({self.schema_added} new)")
+                    f"{counts.unchanged} unchanged, {counts.removed} removed)")
+        parts = [part("nodes", self.nodes), part("relationships", self.relationships)]
+        if self.labels_removed:
+            parts.append(f"{self.labels_removed} stale label{_s(self.labels_removed)} removed")
+        if self.detached:
+            parts.append(f"{self.detached} relationship{_s(self.detached)} of other data "
+                         "removed with their nodes")
+        parts.append(f"{self.schema_statements} constraints/indexes ensured "
+                     f"({self.schema_added} new)")
+        text = "; ".join(parts)
         if self.wiped:
             text = (f"wiped {self.wiped.get('nodes', 0)} nodes and "
                     f"{self.wiped.get('relationships', 0)} relationships; " + text)
         return text
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
 
 
 #: Names of parameters or keys whose values are credentials (``password``, ``auth``, ``token`` …).
@@ -327,21 +352,69 @@ def ensure_schema(session: Any, schema: Schema) -> tuple[int, int]:
     return len(statements), added
 
 
+def project_state(tx: Any) -> tuple[dict[Any, list[str]], int,
+                                     dict[tuple[Any, Any, Any], int]]:
+    """What the server holds of this project: node id -> labels, how many project nodes
+    have no id, and ``(type, source id, target id) -> count`` of the relationships between
+    two project nodes."""
+    nodes: dict[Any, list[str]] = {}
+    no_id = 0
+    for record in tx.run(PROJECT_NODES, {}):
+        if record["id"] is None:
+            no_id += 1
+        else:
+            nodes[record["id"]] = list(record["labels"])
+    rels = {(record["type"], record["source"], record["target"]): int(record["n"])
+            for record in tx.run(PROJECT_RELATIONSHIPS, {})}
+    return nodes, no_id, rels
+
+
+def remove_stale(session: Any, graph: PropertyGraph, summary: PushSummary,
+                 batch_size: int = DEFAULT_BATCH_SIZE) -> dict[str, list[str]]:
+    """Delete what the server has of this project and ``graph`` no longer has: relationships
+    between two project nodes that are not in the build (and extra copies of one that is),
+    then project nodes whose id is not in the build (or that have none), with their
+    relationships. Returns the stale labels of the nodes that stay, for the node batches to
+    remove (see :func:`~kg.neo4j.statements.stale_labels`). Nothing without the marker label,
+    and no relationship between two nodes that are not both this project's, is deleted,
+    except the relationships of other data attached to a removed node (counted apart)."""
+    nodes, no_id, rels = session.execute_read(project_state)
+    for batch in cleanup_plan(graph, nodes, rels, batch_size):
+        _, counters = session.execute_write(_run_write, batch.statement, {"rows": batch.rows})
+        if batch.kind == "stale-nodes":
+            summary.nodes.removed += counters.nodes_deleted
+            summary.detached += counters.relationships_deleted
+        else:
+            summary.relationships.removed += counters.relationships_deleted
+        summary.batches += 1
+    while no_id:
+        deleted, counters = session.execute_write(_run_write, NO_ID_BATCH,
+                                                  {"limit": WIPE_BATCH_SIZE})
+        summary.nodes.removed += counters.nodes_deleted
+        summary.detached += counters.relationships_deleted
+        summary.batches += 1
+        if deleted == 0:
+            break
+    return stale_labels(graph, nodes)
+
+
 def push(driver: Any, graph: PropertyGraph, schema: Schema, *, database: str | None = None,
          batch_size: int = DEFAULT_BATCH_SIZE, wipe_first: bool = False,
          progress: Callable[[int], None] | None = None) -> PushSummary:
-    """Constraints first, then every node batch, then every relationship batch."""
+    """Constraints first; then what the build no longer has is removed (see
+    :func:`remove_stale`); then every node batch, then every relationship batch."""
     summary = PushSummary()
-    plan = load_plan(graph, batch_size)
     with driver.session(database=database) as session:
         if wipe_first:
             summary.wiped = wipe_session(session)
         summary.schema_statements, summary.schema_added = ensure_schema(session, schema)
-        for batch in plan:
+        stale = remove_stale(session, graph, summary, batch_size)
+        for batch in load_plan(graph, batch_size, stale):
             changed, counters = session.execute_write(_run_write, batch.statement,
                                                       {"rows": batch.rows})
             if batch.kind == "nodes":
                 summary.nodes.add(len(batch.rows), counters.nodes_created, changed)
+                summary.labels_removed += counters.labels_removed
             else:
                 summary.relationships.add(len(batch.rows), counters.relationships_created, changed)
             summary.batches += 1

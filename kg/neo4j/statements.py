@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from kg.neo4j.mapping import IDENTIFIER, MARKER, PropertyGraph, Schema
 
@@ -36,13 +36,30 @@ SHOW_CONSTRAINTS = ("SHOW CONSTRAINTS YIELD name\n"
 SHOW_INDEXES = ("SHOW INDEXES YIELD name, owningConstraint\n"
                 "WHERE name STARTS WITH $prefix AND owningConstraint IS NULL\n"
                 "RETURN name ORDER BY name")
+#: What push reads before it writes: this project's nodes (id, labels) and the relationships
+#: between two of them (type and ends, how many of each).
+PROJECT_NODES = (f"MATCH (n:{MARKER})\n"
+                 "RETURN n.id AS id, labels(n) AS labels")
+PROJECT_RELATIONSHIPS = (f"MATCH (a:{MARKER})-[r]->(b:{MARKER})\n"
+                         "RETURN a.id AS source, type(r) AS type, b.id AS target, count(r) AS n")
+#: Project nodes whose id is no longer in the build go, with every relationship they have.
+STALE_NODES = ("UNWIND $rows AS row\n"
+               f"MATCH (n:{MARKER} {{id: row.id}})\n"
+               "DETACH DELETE n\n"
+               "RETURN count(*) AS deleted")
+#: Project nodes without an id (made by hand: push never writes one) go too, in batches.
+NO_ID_BATCH = (f"MATCH (n:{MARKER})\n"
+               "WHERE n.id IS NULL\n"
+               "WITH n LIMIT $limit\n"
+               "DETACH DELETE n\n"
+               "RETURN count(*) AS deleted")
 
 
 @dataclass(frozen=True)
 class Batch:
     """One parameterised statement and the rows it is run with (``$rows``)."""
 
-    kind: str  # "nodes" | "relationships"
+    kind: str  # "nodes" | "relationships" | "stale-nodes" | "stale-relationships"
     statement: str
     rows: list[dict[str, Any]]
 
@@ -79,29 +96,49 @@ def constraint_statements(schema: Schema) -> list[str]:
     return out
 
 
-def node_statement(labels: Sequence[str]) -> str:
-    """MERGE nodes by id on the marker label, add their class labels, sync their properties.
+def node_statement(labels: Sequence[str], remove: Iterable[str] = ()) -> str:
+    """MERGE nodes by id on the marker label, give them exactly their class labels, sync
+    their properties.
 
-    Properties are written only when they differ, so a second push changes nothing and the
-    returned ``changed`` counts the nodes created or updated.
+    ``remove`` names labels to take off (stale class labels found on the server by push;
+    empty for a fresh load and in the cypher export). Properties are written only when they
+    differ, so a second push changes nothing; the returned ``changed`` counts the nodes
+    created, given a label, stripped of one or whose properties were rewritten.
 
     >>> print(node_statement(["Barrier"]))
     UNWIND $rows AS row
     MERGE (n:InnovationKG {id: row.id})
+    WITH n, row, NOT (n:Barrier) AS relabel
     SET n:Barrier
-    WITH n, row
-    WHERE properties(n) <> row.props
+    WITH n, row, relabel
+    WHERE relabel OR properties(n) <> row.props
+    SET n = row.props
+    RETURN count(n) AS changed
+    >>> print(node_statement(["Organization", "Platform"], remove=["Problem"]))
+    UNWIND $rows AS row
+    MERGE (n:InnovationKG {id: row.id})
+    WITH n, row, NOT (n:Organization AND n:Platform) OR n:Problem AS relabel
+    REMOVE n:Problem
+    SET n:Organization:Platform
+    WITH n, row, relabel
+    WHERE relabel OR properties(n) <> row.props
     SET n = row.props
     RETURN count(n) AS changed
     """
     names = [_identifier(label) for label in labels if label != MARKER]
     if not names:
         raise ValueError("a node needs at least one class label")
+    stale = sorted({_identifier(label) for label in remove} - set(names) - {MARKER})
+    has_all = " AND ".join(f"n:{name}" for name in names)
+    relabel = "".join([f"NOT ({has_all})"] + [f" OR n:{name}" for name in stale])
+    removal = f"REMOVE n:{':'.join(stale)}\n" if stale else ""
     return (f"UNWIND $rows AS row\n"
             f"MERGE (n:{MARKER} {{id: row.id}})\n"
+            f"WITH n, row, {relabel} AS relabel\n"
+            f"{removal}"
             f"SET n:{':'.join(names)}\n"
-            f"WITH n, row\n"
-            f"WHERE properties(n) <> row.props\n"
+            f"WITH n, row, relabel\n"
+            f"WHERE relabel OR properties(n) <> row.props\n"
             f"SET n = row.props\n"
             f"RETURN count(n) AS changed")
 
@@ -129,6 +166,27 @@ def relationship_statement(rel_type: str) -> str:
             f"RETURN count(r) AS changed")
 
 
+def delete_relationships_statement(rel_type: str, keep_one: bool = False) -> str:
+    """Delete the ``rel_type`` relationships between two project nodes (``$rows`` of
+    ``source`` and ``target`` ids); with ``keep_one``, all but one of them (duplicates).
+
+    >>> print(delete_relationships_statement("HINDERS"))
+    UNWIND $rows AS row
+    MATCH (:InnovationKG {id: row.source})-[r:HINDERS]->(:InnovationKG {id: row.target})
+    DELETE r
+    RETURN count(*) AS deleted
+    """
+    match = (f"UNWIND $rows AS row\n"
+             f"MATCH (:{MARKER} {{id: row.source}})-[r:{_identifier(rel_type)}]->"
+             f"(:{MARKER} {{id: row.target}})\n")
+    if not keep_one:
+        return match + "DELETE r\nRETURN count(*) AS deleted"
+    return (match + "WITH row, collect(r) AS found\n"
+            "UNWIND found[1..] AS extra\n"
+            "DELETE extra\n"
+            "RETURN count(*) AS deleted")
+
+
 def drop_statement(kind: str, name: str) -> str:
     """``DROP CONSTRAINT|INDEX name IF EXISTS`` for a name of this project only.
 
@@ -147,10 +205,15 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start:start + size]
 
 
-def load_plan(graph: PropertyGraph, batch_size: int = DEFAULT_BATCH_SIZE) -> list[Batch]:
-    """Every batch push runs after the constraints: nodes by label set, then relationships."""
+def load_plan(graph: PropertyGraph, batch_size: int = DEFAULT_BATCH_SIZE,
+              remove: Mapping[str, Iterable[str]] | None = None) -> list[Batch]:
+    """Every batch push runs after the constraints: nodes by label set, then relationships.
+
+    ``remove`` maps node ids to stale labels to take off them (see :func:`stale_labels`);
+    a batch holding such a node removes them (a no-op for the other nodes of the batch)."""
     if batch_size < 1:
         raise ValueError("batch size must be at least 1")
+    remove = remove or {}
     by_labels: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for node in graph.nodes:
         by_labels.setdefault(node.labels, []).append({"id": node.id, "props": node.props})
@@ -160,9 +223,9 @@ def load_plan(graph: PropertyGraph, batch_size: int = DEFAULT_BATCH_SIZE) -> lis
             {"source": rel.source, "target": rel.target, "props": rel.props})
     plan = []
     for labels in sorted(by_labels):
-        statement = node_statement(labels)
-        plan += [Batch("nodes", statement, list(chunk))
-                 for chunk in _chunks(by_labels[labels], batch_size)]
+        for chunk in _chunks(by_labels[labels], batch_size):
+            stale = {label for row in chunk for label in remove.get(row["id"], ())}
+            plan.append(Batch("nodes", node_statement(labels, stale), list(chunk)))
     for rel_type in sorted(by_type):
         statement = relationship_statement(rel_type)
         plan += [Batch("relationships", statement, list(chunk))
@@ -170,12 +233,69 @@ def load_plan(graph: PropertyGraph, batch_size: int = DEFAULT_BATCH_SIZE) -> lis
     return plan
 
 
-def all_statements(graph: PropertyGraph, schema: Schema) -> list[str]:
-    """Every distinct statement text push and wipe can run, in order."""
-    out = constraint_statements(schema)
-    out += list(dict.fromkeys(batch.statement for batch in load_plan(graph)))
-    out += [SHOW_CONSTRAINTS, SHOW_INDEXES, WIPE_BATCH]
+def stale_labels(graph: PropertyGraph,
+                 on_server: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """For each node of ``graph`` found on the server (id -> its labels there), the labels
+    it has there but not in the build. Only names this project could have written (plain
+    identifiers) count: others are left alone."""
+    out = {}
+    for node in graph.nodes:
+        if node.id in on_server:
+            extra = set(on_server[node.id]) - set(node.labels) - {MARKER}
+            extra = {label for label in extra if IDENTIFIER.match(label)}
+            if extra:
+                out[node.id] = sorted(extra)
     return out
+
+
+def cleanup_plan(graph: PropertyGraph, node_ids: Iterable[Any],
+                 relationships: Mapping[tuple[Any, Any, Any], int],
+                 batch_size: int = DEFAULT_BATCH_SIZE) -> list[Batch]:
+    """The batches that remove what a new build no longer has, given the server's project
+    node ids and ``(type, source, target) -> count`` of the relationships between them:
+    first the stale relationships (and extra copies of a relationship of the build), by type,
+    then the stale nodes (``DETACH DELETE``). Types that are not plain identifiers (never
+    written by push) are left alone, and so are relationships whose ends have no id."""
+    if batch_size < 1:
+        raise ValueError("batch size must be at least 1")
+    keep = {(rel.type, rel.source, rel.target) for rel in graph.relationships}
+    stale: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+    for (rel_type, source, target), count in sorted(relationships.items(), key=repr):
+        if source is None or target is None or not isinstance(rel_type, str) \
+                or not IDENTIFIER.match(rel_type):
+            continue
+        kept = (rel_type, source, target) in keep
+        if kept and count <= 1:
+            continue
+        stale.setdefault((rel_type, kept), []).append({"source": source, "target": target})
+    plan = []
+    for (rel_type, kept), rows in sorted(stale.items()):
+        statement = delete_relationships_statement(rel_type, keep_one=kept)
+        plan += [Batch("stale-relationships", statement, list(chunk))
+                 for chunk in _chunks(rows, batch_size)]
+    wanted = {node.id for node in graph.nodes}
+    gone = sorted((i for i in node_ids if i is not None and i not in wanted), key=repr)
+    plan += [Batch("stale-nodes", STALE_NODES, [{"id": i} for i in chunk])
+             for chunk in _chunks(gone, batch_size)]
+    return plan
+
+
+def all_statements(graph: PropertyGraph, schema: Schema) -> list[str]:
+    """Every distinct statement text push and wipe can run, in order (the stale-label and
+    stale-relationship variants for the first label set and every type)."""
+    out = constraint_statements(schema)
+    out += [PROJECT_NODES, PROJECT_RELATIONSHIPS]
+    types = sorted({rel.type for rel in graph.relationships})
+    out += [delete_relationships_statement(t, keep) for t in types for keep in (False, True)]
+    out += [STALE_NODES, NO_ID_BATCH]
+    plan = load_plan(graph)
+    out += list(dict.fromkeys(batch.statement for batch in plan))
+    labels = sorted({node.labels for node in graph.nodes})
+    if len(labels) > 1:
+        out.append(node_statement(labels[0], [label for label in labels[1]
+                                              if label not in labels[0]]))
+    out += [SHOW_CONSTRAINTS, SHOW_INDEXES, WIPE_BATCH]
+    return list(dict.fromkeys(out))
 
 
 _ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",

@@ -281,12 +281,17 @@ def _emit_result(result: dict[str, Any], fmt: OutputFormat, lang: Lang) -> None:
         render.trace_tree(result, lang.value)
 
 
-def _emit_rows(rows: list[dict[str, Any]], fmt: TabularFormat, title: str = "") -> None:
+def _emit_rows(rows: list[dict[str, Any]], fmt: TabularFormat, title: str = "",
+               columns: Optional[list[str]] = None) -> None:
     from kg import render
 
     if fmt is TabularFormat.json:
         _print_json(rows)
     elif fmt is TabularFormat.csv:
+        if not rows and columns:
+            sys.stdout.write(render.rows_csv([dict.fromkeys(columns, "")])
+                             .splitlines(keepends=True)[0])
+            return
         sys.stdout.write(render.rows_csv(rows))
     elif fmt is TabularFormat.markdown:
         sys.stdout.write(render.rows_markdown(rows))
@@ -537,14 +542,19 @@ def sparql(query: Annotated[Optional[str], typer.Argument(help="SPARQL text or a
 @app.command()
 @friendly
 def cypher(query: Annotated[str, typer.Argument(help="A read-only Cypher query.")],
+           param: Annotated[Optional[list[str]], typer.Option(
+               "--param", help="name=value (JSON when it parses, else a string); passed as a "
+               "parameter, never pasted into the query.")] = None,
            fmt: TabularOption = TabularFormat.table,
            data_dir: DataDirOption = None, reviewed_only: ReviewedOnlyOption = False) -> None:
-    """Run Cypher locally on the embedded graph (grand-cypher; same model as the Neo4j export)."""
+    """Run read-only Cypher locally, answered as Neo4j answers it (embedded LadybugDB; the
+    labels, types and properties of `kg neo4j push`)."""
     from kg.cypher import run_cypher
-    from kg.store import load_projection
+    from kg.neo4j.params import parse_param
 
-    rows = run_cypher(load_projection(_data_dir(data_dir, reviewed_only)), query)
-    _emit_rows(rows, fmt, f"{len(rows)} rows")
+    parameters = dict(parse_param(p) for p in param or [])
+    result = run_cypher(_data_dir(data_dir, reviewed_only), query, parameters)
+    _emit_rows(result.rows, fmt, f"{len(result.rows)} rows", result.columns)
 
 
 def _register_extensions() -> None:

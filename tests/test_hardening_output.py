@@ -226,7 +226,7 @@ TEXT_OUTPUTS = [
     *[pytest.param(["cases", "--format", f], id=f"cases-{f}") for f in ("table", "markdown", "csv")],
     *[pytest.param(["path", BARRIER, POLICY, "--format", f], id=f"path-{f}")
       for f in ("tree", "markdown", "table")],
-    *[pytest.param(["cypher", 'MATCH (b:Barrier) WHERE b.id == "barrier/data-security-risk" '
+    *[pytest.param(["cypher", 'MATCH (b:Barrier) WHERE b.id = "barrier/data-security-risk" '
                               'RETURN b.label_en', "--format", f], id=f"cypher-{f}")
       for f in ("table", "markdown", "csv")],
 ]

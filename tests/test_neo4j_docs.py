@@ -69,41 +69,41 @@ def test_there_are_enough_examples() -> None:
 
 
 @pytest.mark.parametrize("example", EMBEDDED, ids=[e["where"] for e in EMBEDDED])
-def test_example_runs_locally_with_the_documented_result(example: dict, projection: dict) -> None:
-    rows = run_cypher(projection, example["query"])
+def test_example_runs_locally_with_the_documented_result(example: dict, seed_store: Path) -> None:
+    rows = run_cypher(seed_store, example["query"]).rows
     assert rows, "an example should return something on the seed graph"
     assert as_text(rows) == table_rows(example["table"])
 
 
-def run(projection: dict, name: str) -> list[dict]:
-    return run_cypher(projection, NAMED[name]["query"])
+def run(store: Path, name: str) -> list[dict]:
+    return run_cypher(store, NAMED[name]["query"]).rows
 
 
-def test_barrier_trace_mechanisms_agree_with_kg_trace(projection: dict, view: GraphView) -> None:
+def test_barrier_trace_mechanisms_agree_with_kg_trace(view: GraphView, seed_store: Path) -> None:
     trace = trace_barrier(view, BARRIER)
-    rows = run(projection, "trace-mechanisms")
+    rows = run(seed_store, "trace-mechanisms")
     assert [r["mechanism"] for r in rows] == sorted(m["id"] for m in trace["mechanisms"])
     by_id = {m["id"]: m for m in trace["mechanisms"]}
     for row in rows:
         assert row["label"] == by_id[row["mechanism"]]["label"]["en"]
 
 
-def test_barrier_trace_strategies_agree_with_kg_trace(projection: dict, view: GraphView) -> None:
+def test_barrier_trace_strategies_agree_with_kg_trace(view: GraphView, seed_store: Path) -> None:
     trace = trace_barrier(view, BARRIER)
     mitigating = {(s["id"], s["target"], s["actor"]) for s in trace["strategies"]
                   if s["via"] == "mitigates"}
-    rows = run(projection, "trace-mitigating-strategies")
+    rows = run(seed_store, "trace-mitigating-strategies")
     assert {(r["strategy"], r["mitigates"], r["actor"]) for r in rows} == mitigating
     strengthening = {(s["target"], s["id"], s["actor"]) for s in trace["strategies"]
                      if s["via"] == "strengthens"}
-    rows = run(projection, "trace-strengthening-strategies")
+    rows = run(seed_store, "trace-strengthening-strategies")
     assert {(r["mechanism"], r["strategy"], r["actor"]) for r in rows} == strengthening
 
 
-def test_barrier_trace_cases_agree_with_kg_trace(projection: dict, view: GraphView) -> None:
+def test_barrier_trace_cases_agree_with_kg_trace(view: GraphView, seed_store: Path) -> None:
     trace = trace_barrier(view, BARRIER)
     expected = {(c["id"], c["mechanism"]) for c in trace["cases"] if c["role"] == "exemplifies"}
-    rows = run(projection, "trace-cases")
+    rows = run(seed_store, "trace-cases")
     assert {(r["firm"], r["mechanism"]) for r in rows} == expected
 
 
@@ -118,8 +118,8 @@ def test_barrier_trace_agrees_through_the_cli(seed_store: Path, runner: CliRunne
         m["id"] for m in json.loads(trace.stdout)["mechanisms"])
 
 
-def test_table_1_agrees_with_kg_cases(projection: dict, view: GraphView) -> None:
-    rows = run(projection, "table-1")
+def test_table_1_agrees_with_kg_cases(view: GraphView, seed_store: Path) -> None:
+    rows = run(seed_store, "table-1")
     cases = {c["id"]: c["indicators"] for c in cases_table(view)}
     assert {r["firm"] for r in rows} == set(cases)
     for row in rows:
@@ -129,14 +129,14 @@ def test_table_1_agrees_with_kg_cases(projection: dict, view: GraphView) -> None
             indicators["innovationInvestmentRatio"], indicators["feedbackResponseRate"])
 
 
-def test_counts_and_alignments_agree_with_the_projection(projection: dict) -> None:
+def test_counts_and_alignments_agree_with_the_projection(projection: dict, seed_store: Path) -> None:
     nodes = {n["id"]: n for n in projection["nodes"]}
     counts: dict[str, int] = {}
     for edge in projection["edges"]:
         if edge["relation"] == "mitigates" and nodes[edge["target"]]["class"] == "Barrier":
             actor = nodes[edge["source"]]["properties"]["actor"]
             counts[actor] = counts.get(actor, 0) + 1
-    assert {r["actor"]: r["mitigations"] for r in run(projection, "mitigations-by-actor")} == counts
+    assert {r["actor"]: r["mitigations"] for r in run(seed_store, "mitigations-by-actor")} == counts
     matches = {(e["source"], e["target"]) for e in projection["edges"]
                if e["relation"] == "closeMatch"}
-    assert {(r["paper_000"], r["paper_003"]) for r in run(projection, "cross-paper")} == matches
+    assert {(r["paper_000"], r["paper_003"]) for r in run(seed_store, "cross-paper")} == matches

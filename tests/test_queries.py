@@ -232,4 +232,4 @@ def test_cypher_runs_locally_with_the_neo4j_model(seed_store: Path, runner: CliR
 def test_cypher_write_is_refused(seed_store: Path, runner: CliRunner) -> None:
     result = runner.invoke(app, ["cypher", "CREATE (n:Barrier {id: 'x'})", "--data-dir",
                                  str(seed_store)])
-    assert result.exit_code == 1 and "only read queries" in result.stderr
+    assert result.exit_code == 1 and "only reads: CREATE is a writing clause" in result.stderr

@@ -1,58 +1,89 @@
-"""Cypher on the embedded graph: grand-cypher over a networkx graph in the Neo4j mapping."""
+"""``kg cypher``: read-only Cypher on the stored graph, answered as Neo4j answers it.
+
+The engine is LadybugDB (the maintained fork of Kùzu), embedded: no server. Its copy of the
+graph (:mod:`kg.cypher.database`) holds the nodes, labels, relationships and properties
+``kg neo4j push`` creates; the query is rewritten where the two dialects differ
+(:mod:`kg.cypher.translate`); the rows come back as ``kg neo4j query`` shows Neo4j's
+(:mod:`kg.cypher.values`). tests/test_cypher_conformance.py runs the same queries on both.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kg.errors import KgError
-from kg.propertygraph import edge_properties, node_labels, node_properties
 
 
-def cypher_graph(projection: dict[str, Any]) -> Any:
-    """A ``MultiDiGraph`` whose labels, types and properties match the Neo4j export."""
-    import networkx as nx
+@dataclass(frozen=True)
+class CypherResult:
+    """Column names in order and rows (dicts keyed by column)."""
 
-    graph = nx.MultiDiGraph()
-    classes = projection.get("classes", {})
-    for node in projection["nodes"]:
-        graph.add_node(node["id"], __labels__=set(node_labels(node, classes)),
-                       **node_properties(node))
-    for edge in projection["edges"]:
-        graph.add_edge(edge["source"], edge["target"], key=edge["relation"],
-                       __labels__={edge["type"]}, **edge_properties(edge))
-    return graph
+    columns: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def run_cypher(projection: dict[str, Any], query: str) -> list[dict[str, Any]]:
-    """Rows of a read-only Cypher query run locally with grand-cypher."""
-    from grandcypher import GrandCypher
+def run_cypher(data_dir: Path, query: str, params: dict[str, Any] | None = None
+               ) -> CypherResult:
+    """Run a read-only query on the current build of ``data_dir``."""
+    from kg.cypher.database import open_engine
+    from kg.cypher.translate import translate
+    from kg.cypher.values import plain
 
-    text = query.strip()
-    head = text.split(None, 1)[0].upper() if text else ""
-    if head not in ("MATCH", "OPTIONAL", "WITH", "RETURN", "CALL", "UNWIND"):
-        raise KgError("only read queries are supported locally (MATCH … RETURN …)",
-                      hint="use `kg neo4j query` for writes against a server")
+    if len(query) > 100_000:
+        raise KgError("the Cypher query is longer than 100,000 characters")
+    params = dict(params or {})
+    missing = sorted(needed_parameters(query) - set(params))
+    if missing:
+        raise KgError(f"the query uses ${missing[0]} but no value was given",
+                      hint=f"pass --param {missing[0]}=VALUE")
+    engine = open_engine(data_dir)
     try:
-        columns = GrandCypher(cypher_graph(projection)).run(text)
-    except Exception as exc:  # noqa: BLE001 - grand-cypher raises many parser error types
-        first = " ".join(str(exc).split())[:200]
-        raise KgError(f"cannot run this Cypher locally: {first}",
-                      hint="check the syntax; grand-cypher supports MATCH/WHERE/RETURN/ORDER BY/LIMIT"
-                      ) from None
-    names = list(columns)
-    length = max((len(v) for v in columns.values()), default=0)
-    rows = []
-    for i in range(length):
-        rows.append({str(name): _plain(columns[name][i]) for name in names})
-    return rows
+        text = translate(query, engine.layout.schema())
+        try:
+            result = engine.connection.execute(text, params)
+        except RuntimeError as exc:
+            raise _engine_error(exc) from None
+        columns = list(result.get_column_names())
+        rows = []
+        while result.has_next():
+            rows.append({c: plain(v) for c, v in zip(columns, result.get_next(), strict=True)})
+        return CypherResult(columns, rows)
+    finally:
+        engine.close()
 
 
-def _plain(value: Any) -> Any:
-    """Cypher results as JSON-ready values (sets become sorted lists)."""
-    if isinstance(value, set):
-        return sorted(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+def needed_parameters(query: str) -> set[str]:
+    """The ``$names`` a query uses."""
+    from kg.cypher.lexer import tokenize
+
+    return {t.text[1:].strip("`") for t in tokenize(query) if t.kind == "param"}
+
+
+_PROPERTY = re.compile(r"Cannot find property (\w+) for (\w+)")
+_PARAM = re.compile(r"Parameter (\w+) not found")
+_INVALID = re.compile(r"Invalid input <(.*?)>: expected")
+
+
+def _engine_error(exc: RuntimeError) -> KgError:
+    """The engine's message as one line; the common cases said in Neo4j's terms."""
+    text = " ".join(str(exc).split())
+    found = _PROPERTY.search(text)
+    if found:
+        return KgError(f"no node or relationship of this graph has a property "
+                       f"{found.group(1)!r} ({found.group(2)}.{found.group(1)})",
+                       hint="`kg neo4j schema` lists the properties; Neo4j would return null")
+    found = _PARAM.search(text)
+    if found:
+        return KgError(f"the query uses ${found.group(1)} but no value was given",
+                       hint=f"pass --param {found.group(1)}=VALUE")
+    kind, _, detail = text.partition(":")
+    if "Parser exception" in kind:
+        near = _INVALID.search(text)
+        where = f" near {near.group(1)[-40:]!r}" if near else ""
+        return KgError(f"cannot parse the Cypher query{where}",
+                       hint="check the syntax; the local engine reads openCypher as Neo4j 5 does")
+    return KgError(f"cannot run this Cypher locally: {text[:240]}",
+                   hint="run it on a server with `kg neo4j query`")

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.exporters.graphml import EDGE_EXTRA, NODE_EXTRA, decode, export_graphml
-from kg.exporters.neo4j_csv import ARRAY_DELIMITER, export_neo4j_csv
+from kg.exporters.neo4j_csv import ARRAY_DELIMITER, export_neo4j_csv, node_files, relationship_files
 from kg.exporters.neo4j_cypher import export_cypher
-from kg.neo4j.mapping import MARKER, load
+from kg.neo4j.mapping import MARKER, Node, PropertyGraph, Relationship, load, schema_of
 
 HEADER = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)?:(?P<type>ID|LABEL|START_ID|END_ID|TYPE|"
                     r"string|long|double|boolean)(?P<array>\[\])?$")
@@ -149,6 +149,36 @@ def test_neo4j_csv_via_cli_replaces_an_earlier_export_and_refuses_other_dirs(
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
     missing = runner.invoke(app, args)
     assert missing.exit_code == 1 and "pass --out DIR" in missing.stderr
+
+
+def test_neo4j_csv_fields_say_missing_empty_and_unwritable_apart() -> None:
+    """neo4j-admin reads an unquoted empty field as no property and ``""`` as the empty string
+    (tests/test_neo4j_import.py runs it); an empty list, or one holding only ``""``, has no
+    field it reads back, so it is written as missing."""
+    nodes = (Node("a", "T", ("T",), {"id": "a", "s": "", "l": [], "b": [""], "c": ["", "x"]}),
+             Node("b", "T", ("T",), {"id": "b", "s": 'q"x', "l": ["y"]}),
+             Node("c", "T", ("T",), {"id": "c"}))
+    rels = (Relationship("a", "b", "R", {"s": "", "l": []}),)
+    graph = PropertyGraph(nodes, rels)
+    schema = schema_of(graph)
+    text = node_files(graph, schema)["nodes/T.csv"]
+    assert text.splitlines() == [
+        "id:ID,:LABEL,b:string[],c:string[],l:string[],s:string",
+        f"a,{MARKER}|T,,|x,,\"\"",
+        f'b,{MARKER}|T,,,y,"q""x"',
+        f"c,{MARKER}|T,,,,",
+    ]
+    assert relationship_files(graph, schema)["relationships/R.csv"].splitlines()[1] == 'a,b,R,,""'
+
+
+def test_neo4j_csv_export_replaces_a_dir_the_import_ran_in(seed_store: Path, tmp_path: Path,
+                                                           csv_dir: Path) -> None:
+    """The README's command, run in the export dir, leaves neo4j-admin's import.report there."""
+    out = tmp_path / "import"
+    export_neo4j_csv(seed_store, out)
+    (out / "import.report").write_text("")
+    export_neo4j_csv(seed_store, out)
+    assert digest(out) == digest(csv_dir)
 
 
 def test_graphml_round_trips_through_networkx(seed_store: Path, mapped, tmp_path: Path) -> None:

@@ -7,7 +7,11 @@ import command. The directory appears complete or not at all.
 
 The files keep the data exactly as it is (a label starting with ``=`` stays so, control
 characters stay raw): they are for ``neo4j-admin``, not for a spreadsheet; the spreadsheet
-CSV of the query commands is :func:`kg.render.rows_csv`.
+CSV of the query commands is :func:`kg.render.rows_csv`. A missing property is an empty field,
+an empty string the quoted field ``""`` (which neo4j-admin imports as ``''``). An empty list,
+or a list holding only the empty string, has no form neo4j-admin reads back: it is written as a
+missing property (so the import lacks it where ``kg neo4j push`` stores it), and the README
+says so. ``tests/test_neo4j_import.py`` runs the import for real.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ from kg.neo4j.mapping import (
 ARRAY_DELIMITER = "|"
 CSV_TYPES = {STRING: "string", INTEGER: "long", FLOAT: "double", BOOLEAN: "boolean"}
 README_TITLE = "# innovation-kg: neo4j-admin import files"
-OWN_ENTRIES = {"nodes", "relationships", "schema.cypher", "README.md"}
+#: What an export directory holds: its files, and the report that the README's import command
+#: (run in the directory) leaves there (neo4j-admin's --report-file, default import.report).
+OWN_ENTRIES = {"nodes", "relationships", "schema.cypher", "README.md", "import.report"}
 
 
 def csv_type(neo4j_type: str) -> str:
@@ -58,11 +64,31 @@ def csv_value(value: Any, where: str) -> str:
     return str(value)
 
 
-def _table(header: list[str], rows: Iterable[list[str]]) -> str:
+def csv_field(value: Any, where: str) -> str | None:
+    """A property's field: ``None`` (an empty field, no property) for a value that neo4j-admin
+    cannot read back, i.e. an empty list or a list holding only ``""`` (both read as missing)."""
+    text = csv_value(value, where)
+    if isinstance(value, list) and text == "":
+        return None
+    return text
+
+
+def _quoted(field: str | None) -> str:
+    """One CSV field: empty for ``None`` (missing), ``""`` for the empty string (neo4j-admin
+    reads an unquoted empty field as no property, a quoted one as ``''``), otherwise quoted as
+    :mod:`csv` does (only when it holds a comma, a quote or a line break)."""
+    if field is None:
+        return ""
+    if field == "" or any(c in field for c in ',"\r\n'):
+        return '"' + field.replace('"', '""') + '"'
+    return field
+
+
+def _table(header: list[str], rows: Iterable[list[str | None]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    csv.writer(buffer, lineterminator="\n").writerow(header)
+    for row in rows:
+        buffer.write(",".join(_quoted(field) for field in row) + "\n")
     return buffer.getvalue()
 
 
@@ -78,7 +104,7 @@ def node_files(graph: PropertyGraph, schema: Schema) -> dict[str, str]:
         names = sorted({k for node in nodes for k in node.props} - {"id"})
         header = ["id:ID", ":LABEL"] + [f"{n}:{csv_type(types[n])}" for n in names]
         rows = ([node.id, ARRAY_DELIMITER.join(neo4j_labels(node))]
-                + [csv_value(node.props[n], node.id) if n in node.props else "" for n in names]
+                + [csv_field(node.props[n], node.id) if n in node.props else None for n in names]
                 for node in nodes)
         out[f"nodes/{kind}.csv"] = _table(header, rows)
     return out
@@ -93,8 +119,8 @@ def relationship_files(graph: PropertyGraph, schema: Schema) -> dict[str, str]:
         names = [p.name for p in spec.properties]
         header = [":START_ID", ":END_ID", ":TYPE"] + [f"{n}:{csv_type(types[n])}" for n in names]
         rows = ([r.source, r.target, r.type]
-                + [csv_value(r.props[n], f"{r.source} -{r.type}-> {r.target}")
-                   if n in r.props else "" for n in names]
+                + [csv_field(r.props[n], f"{r.source} -{r.type}-> {r.target}")
+                   if n in r.props else None for n in names]
                 for r in rels)
         out[f"relationships/{spec.name}.csv"] = _table(header, rows)
     return out
@@ -123,7 +149,9 @@ def readme(graph: PropertyGraph, files: Iterable[str]) -> str:
         f"{len(graph.relationships)} relationships, written by `kg export --format neo4j-csv`.",
         "Every node carries the marker label `" + MARKER + "`; arrays are joined with `"
         + ARRAY_DELIMITER + "`; passage quotes keep their line breaks (hence "
-        "`--multiline-fields=true`).", "",
+        "`--multiline-fields=true`). An empty list, or a list holding only the empty string, "
+        "has no CSV form that neo4j-admin reads back: such a property is left out here (`kg "
+        "neo4j push` stores it).", "",
         "## Import (Neo4j 5, the database stopped or not yet created)", "",
         "Run from this directory (the paths below are relative to it):", "",
         "```bash", import_command(files), "```", "",
@@ -142,17 +170,23 @@ def export_neo4j_csv(data_dir: Path, out: Path | None, *, parents: bool = False,
     from kg.fileio import check_output
 
     from kg.neo4j.mapping import load
-    from kg.neo4j.statements import constraint_statements
 
     if out is None:
         raise KgError("format neo4j-csv writes a directory", hint="pass --out DIR")
     out = check_output(out, directory=True, parents=parents, follow_symlinks=follow_symlinks)
     graph, schema = load(data_dir)
+    write_directory(out, export_texts(graph, schema), parents=parents)
+
+
+def export_texts(graph: PropertyGraph, schema: Schema) -> dict[str, str]:
+    """Every file of the import directory of ``graph``: relative path -> text."""
+    from kg.neo4j.statements import constraint_statements
+
     files = {**node_files(graph, schema), **relationship_files(graph, schema)}
     texts = dict(files)
     texts["schema.cypher"] = "".join(s + ";\n" for s in constraint_statements(schema))
     texts["README.md"] = readme(graph, files)
-    write_directory(out, texts, parents=parents)
+    return texts
 
 
 def _replaceable(out: Path) -> bool:

@@ -29,17 +29,24 @@ import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
  * <p>Prints exactly one line on stdout when ready: {@code bolt://127.0.0.1:PORT}. Stops cleanly
  * (database shut down, store deleted) on SIGTERM/SIGINT and, unless {@code --no-stdin} is given,
  * when its standard input reaches end of file.
+ *
+ * <p>With {@code --home DIR} it serves the DBMS home {@code DIR} instead of a temporary one, e.g.
+ * one that {@code neo4j-admin database import full} (Neo4j's {@code org.neo4j.cli.AdminTool}) has
+ * written {@code data/databases/neo4j} into; that directory is left in place on stop.
  */
 public final class Neo4jTestServer {
     private static final String DEFAULT_PASSWORD = "kg-test-password";
 
     public static void main(String[] args) throws Exception {
         boolean watchStdin = true;
-        for (String arg : args) {
-            if (arg.equals("--no-stdin")) {
+        Path givenHome = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--no-stdin")) {
                 watchStdin = false;
+            } else if (args[i].equals("--home") && i + 1 < args.length) {
+                givenHome = Path.of(args[++i]).toAbsolutePath();
             } else {
-                System.err.println("usage: neo4j-test-server [--no-stdin]");
+                System.err.println("usage: neo4j-test-server [--no-stdin] [--home DIR]");
                 System.exit(2);
             }
         }
@@ -67,8 +74,10 @@ public final class Neo4jTestServer {
         Exception last = null;
         for (int attempt = 0; attempt < 5 && dbms == null; attempt++) {
             port = freePort();
-            Path home = Files.createTempDirectory("kg-neo4j-test-");
-            store.set(home);
+            Path home = givenHome != null ? givenHome : Files.createTempDirectory("kg-neo4j-test-");
+            if (givenHome == null) {
+                store.set(home);
+            }
             try {
                 dbms = new DatabaseManagementServiceBuilder(home)
                         .setConfig(BoltConnector.enabled, true)
@@ -86,8 +95,10 @@ public final class Neo4jTestServer {
                 running.set(dbms);
             } catch (RuntimeException e) {   // most likely the port was taken meanwhile
                 last = e;
-                store.set(null);
-                deleteTree(home);
+                if (givenHome == null) {
+                    store.set(null);
+                    deleteTree(home);
+                }
             }
         }
         if (dbms == null) {

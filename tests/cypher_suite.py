@@ -157,6 +157,15 @@ SUITE: list[Case] = [
          "RETURN type(r) AS type, count(*) AS n ORDER BY type", ordered=True),
     Case("cross-paper", "MATCH (a)-[r]->(b) WHERE a.document <> b.document AND "
          "NOT type(r) IN ['HAS_EVIDENCE', 'IN_DOCUMENT'] RETURN count(*) AS links"),
+    # what a label does not have
+    Case("absent-property", "MATCH (b:Barrier) RETURN b.id, b.actor AS actor, "
+         "coalesce(b.actor, 'none') AS shown ORDER BY b.id LIMIT 3", ordered=True),
+    Case("absent-property-in-pattern", "MATCH (b:Barrier {actor: 'government'}) "
+         "RETURN count(b) AS n"),
+    Case("absent-relationship-property", "MATCH (:Barrier {id: $id})-[r:HAS_EVIDENCE]->(p) "
+         "RETURN p.id, r.modality AS modality ORDER BY p.id", params={"id": B}, ordered=True),
+    Case("unknown-type-optional", "MATCH (b:Barrier {id: $id}) OPTIONAL MATCH "
+         "(b)-[:NO_SUCH_TYPE]->(x) RETURN b.id, x", params={"id": B}),
     # whole values
     Case("return-node", "MATCH (m:Mechanism {id: $id}) RETURN m", params={"id": M}),
     Case("return-relationship", "MATCH (:Barrier {id: $id})-[r:HINDERS]->() RETURN r "

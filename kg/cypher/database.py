@@ -25,7 +25,9 @@ from kg.errors import KgError
 
 CACHE = "cache"
 #: Bump when the layout of the engine's copy changes (old copies are then remade).
-LAYOUT = 1
+LAYOUT = 2
+#: Buffer pools of the engine (bytes): memory is only taken as pages are used.
+BUILD_MEMORY, QUERY_MEMORY = 2 << 30, 512 << 20
 LABELS, START, END = "kg_labels", "kg_start", "kg_end"
 _TYPES = {"STRING": "STRING", "INTEGER": "INT64", "FLOAT": "DOUBLE", "BOOLEAN": "BOOLEAN",
           "LIST<STRING>": "STRING[]", "LIST<INTEGER>": "INT64[]", "LIST<FLOAT>": "DOUBLE[]",
@@ -36,95 +38,108 @@ _TYPES = {"STRING": "STRING", "INTEGER": "INT64", "FLOAT": "DOUBLE", "BOOLEAN": 
 class Layout:
     """Tables and columns of the engine's copy (also what the translation needs)."""
 
-    node_tables: dict[str, tuple[str, ...]]          # table -> Neo4j labels (marker first)
-    node_columns: tuple[tuple[str, str], ...]        # (property, engine type)
-    rel_tables: dict[str, tuple[tuple[str, str], ...]]  # type -> (from table, to table) pairs
-    rel_columns: tuple[tuple[str, str], ...]
+    node_tables: dict[str, tuple[str, ...]]                    # table -> Neo4j labels
+    node_columns: dict[str, tuple[tuple[str, str], ...]]       # table -> (property, type)
+    rel_tables: dict[str, tuple[tuple[str, str], ...]]         # type -> (from, to) tables
+    rel_columns: dict[str, tuple[tuple[str, str], ...]]        # type -> (property, type)
     marker: str
 
     def schema(self) -> EngineSchema:
-        return EngineSchema({t: frozenset(labels) for t, labels in self.node_tables.items()},
-                            frozenset(self.rel_tables), self.marker, LABELS)
+        return EngineSchema(
+            {t: frozenset(labels) for t, labels in self.node_tables.items()},
+            frozenset(self.rel_tables), self.marker, LABELS,
+            {t: frozenset(n for n, _ in cols) for t, cols in self.node_columns.items()},
+            {t: frozenset(n for n, _ in cols) for t, cols in self.rel_columns.items()})
 
     def as_json(self) -> dict[str, Any]:
+        def cols(table: dict[str, tuple[tuple[str, str], ...]]) -> dict[str, Any]:
+            return {t: [list(c) for c in v] for t, v in table.items()}
+
         return {"layout": LAYOUT, "marker": self.marker,
                 "node_tables": {t: list(v) for t, v in self.node_tables.items()},
-                "node_columns": [list(c) for c in self.node_columns],
+                "node_columns": cols(self.node_columns),
                 "rel_tables": {t: [list(p) for p in v] for t, v in self.rel_tables.items()},
-                "rel_columns": [list(c) for c in self.rel_columns]}
+                "rel_columns": cols(self.rel_columns)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Layout":
+        def pairs(table: dict[str, Any]) -> dict[str, tuple[tuple[str, str], ...]]:
+            return {t: tuple((a, b) for a, b in v) for t, v in table.items()}
+
         return cls({t: tuple(v) for t, v in data["node_tables"].items()},
-                   tuple((a, b) for a, b in data["node_columns"]),
-                   {t: tuple((a, b) for a, b in v) for t, v in data["rel_tables"].items()},
-                   tuple((a, b) for a, b in data["rel_columns"]), data["marker"])
+                   pairs(data["node_columns"]), pairs(data["rel_tables"]),
+                   pairs(data["rel_columns"]), data["marker"])
 
 
 def layout_of(graph: Any, schema: Any) -> Layout:
-    """The engine layout of a :class:`kg.neo4j.mapping.PropertyGraph` and its schema."""
+    """The engine layout of a :class:`kg.neo4j.mapping.PropertyGraph` and its schema: each
+    table gets the columns its own rows use (narrow tables load fast and stay small; the
+    translation reads a property no table of a variable has as null, as Neo4j does)."""
     from kg.neo4j.mapping import neo4j_labels
 
     kinds: dict[str, tuple[str, ...]] = {}
-    node_props: set[str] = set()
+    node_props: dict[str, set[str]] = {}
     table_of: dict[str, str] = {}
     for node in graph.nodes:
         kinds.setdefault(node.kind, tuple(neo4j_labels(node)))
-        node_props.update(node.props)
+        node_props.setdefault(node.kind, {"id"}).update(node.props)
         table_of[node.id] = node.kind
     pairs: dict[str, set[tuple[str, str]]] = {}
-    rel_props: set[str] = set()
+    rel_props: dict[str, set[str]] = {}
     for rel in graph.relationships:
         pairs.setdefault(rel.type, set()).add((table_of[rel.source], table_of[rel.target]))
-        rel_props.update(rel.props)
+        rel_props.setdefault(rel.type, set()).update(rel.props)
     types = schema.property_types
 
     def columns(names: set[str]) -> tuple[tuple[str, str], ...]:
-        return tuple((name, _TYPES[types[name]]) for name in sorted(names))
+        ordered = ["id"] if "id" in names else []
+        ordered += sorted(names - {"id"})
+        return tuple((name, _TYPES[types[name]]) for name in ordered)
 
-    return Layout(dict(sorted(kinds.items())), columns(node_props),
-                  {t: tuple(sorted(p)) for t, p in sorted(pairs.items())}, columns(rel_props),
-                  schema.marker)
+    return Layout(dict(sorted(kinds.items())),
+                  {t: columns(node_props[t]) for t in sorted(kinds)},
+                  {t: tuple(sorted(p)) for t, p in sorted(pairs.items())},
+                  {t: columns(rel_props[t]) for t in sorted(pairs)}, schema.marker)
 
 
 def _create(conn: Any, graph: Any, layout: Layout) -> None:
     """Tables, then rows in bulk (COPY from parameter lists)."""
     from kg.neo4j.mapping import neo4j_labels
 
-    node_cols = [name for name, _ in layout.node_columns]
-    columns = ", ".join(f"{quote(n)} {t}" for n, t in layout.node_columns)
-    for table in layout.node_tables:
+    for table, cols in layout.node_columns.items():
+        columns = ", ".join(f"{quote(n)} {t}" for n, t in cols)
         conn.execute(f"CREATE NODE TABLE {quote(table)}({columns}, {LABELS} STRING[], "
                      f"PRIMARY KEY(id))")
-    rel_cols = [name for name, _ in layout.rel_columns]
-    extra = "".join(f", {quote(n)} {t}" for n, t in layout.rel_columns)
     for rel_type, pairs in layout.rel_tables.items():
         ends = ", ".join(f"FROM {quote(a)} TO {quote(b)}" for a, b in pairs)
+        extra = "".join(f", {quote(n)} {t}" for n, t in layout.rel_columns[rel_type])
         conn.execute(f"CREATE REL TABLE {quote(rel_type)}({ends}{extra}, {START} STRING, "
                      f"{END} STRING)")
-    types = dict(layout.node_columns)
     by_table: dict[str, list[dict[str, Any]]] = {}
     table_of: dict[str, str] = {}
     for node in graph.nodes:
         table_of[node.id] = node.kind
-        values = [node.props.get(n) for n in node_cols] + [list(neo4j_labels(node))]
+        cols = layout.node_columns[node.kind]
+        values = [node.props.get(n) for n, _ in cols] + [list(neo4j_labels(node))]
         by_table.setdefault(node.kind, []).append(_row(values))
-    picks = ", ".join(f"cast(row.c{i} AS {types[n]})" for i, n in enumerate(node_cols))
     for table, rows in by_table.items():
+        cols = layout.node_columns[table]
+        picks = ", ".join(f"cast(row.c{i} AS {t})" for i, (_, t) in enumerate(cols))
         conn.execute(f"COPY {quote(table)} FROM (UNWIND $rows AS row RETURN {picks}, "
-                     f"cast(row.c{len(node_cols)} AS STRING[]))", {"rows": rows})
-    rtypes = dict(layout.rel_columns)
+                     f"cast(row.c{len(cols)} AS STRING[]))", {"rows": rows})
     by_pair: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for rel in graph.relationships:
         key = (rel.type, table_of[rel.source], table_of[rel.target])
-        values = [rel.source, rel.target, *(rel.props.get(n) for n in rel_cols)]
+        values = [rel.source, rel.target, *(rel.props.get(n) for n, _ in
+                                            layout.rel_columns[rel.type])]
         by_pair.setdefault(key, []).append(_row(values))
-    rel_picks = "".join(f", cast(row.c{i + 2} AS {rtypes[n]})" for i, n in enumerate(rel_cols))
     for (rel_type, start, end), rows in sorted(by_pair.items()):
+        cols = layout.rel_columns[rel_type]
+        picks = "".join(f", cast(row.c{i + 2} AS {t})" for i, (_, t) in enumerate(cols))
         options = f" (from={_quoted(start)}, to={_quoted(end)})" \
             if len(layout.rel_tables[rel_type]) > 1 else ""
         conn.execute(f"COPY {quote(rel_type)} FROM (UNWIND $rows AS row RETURN row.c0, row.c1"
-                     f"{rel_picks}, row.c0, row.c1){options}", {"rows": rows})
+                     f"{picks}, row.c0, row.c1){options}", {"rows": rows})
 
 
 def _row(values: list[Any]) -> dict[str, Any]:
@@ -160,9 +175,12 @@ class Engine:
 def _fresh(graph: Any, layout: Layout, path: str | None) -> tuple[Any, Any]:
     import ladybug
 
-    database = ladybug.Database(path) if path else ladybug.Database()
+    database = ladybug.Database(path or ":memory:", auto_checkpoint=False,
+                                buffer_pool_size=BUILD_MEMORY)
     conn = ladybug.Connection(database)
     _create(conn, graph, layout)
+    if path:
+        conn.execute("CHECKPOINT")
     return database, conn
 
 
@@ -180,7 +198,8 @@ def open_engine(data_dir: Path) -> Engine:
             if layout is None:  # the store is read-only: an in-memory copy for this query
                 return _in_memory(data_dir)
         try:
-            database = ladybug.Database(str(path), read_only=True)
+            database = ladybug.Database(str(path), read_only=True,
+                                        buffer_pool_size=QUERY_MEMORY)
         except RuntimeError as exc:
             if attempt == 1:  # a damaged copy: made again from the store
                 _remove(path)

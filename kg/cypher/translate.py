@@ -67,6 +67,13 @@ class EngineSchema:
     rel_types: frozenset[str]
     marker: str = "InnovationKG"
     labels_column: str = "kg_labels"
+    node_props: dict[str, frozenset[str]] = field(default_factory=dict)  # table -> columns
+    rel_props: dict[str, frozenset[str]] = field(default_factory=dict)   # type -> columns
+
+    def has_property(self, binding: "_Binding", name: str) -> bool:
+        """Whether some table a variable may be bound to has a column ``name``."""
+        columns = self.node_props if binding.kind == "node" else self.rel_props
+        return any(name in columns.get(t, frozenset()) for t in binding.tables)
 
     def tables_with(self, required: Iterable[Iterable[str]]) -> list[str]:
         """Tables satisfying a label expression given as alternatives of label sets."""
@@ -81,16 +88,33 @@ def unsupported(construct: str, hint: str = "") -> KgError:
                    hint=hint or "run it on a server with `kg neo4j query`")
 
 
+@dataclass(frozen=True)
+class _Binding:
+    """What a variable is bound to: a node of these tables or a relationship of these types."""
+
+    kind: str
+    tables: frozenset[str]
+
+
 @dataclass
 class _State:
     schema: EngineSchema
     counter: int = 0
     varlength: set[str] = field(default_factory=set)
     ordered_with: bool = False
+    bindings: dict[str, _Binding] = field(default_factory=dict)
 
     def fresh(self) -> str:
         self.counter += 1
         return f"kg_r{self.counter}"
+
+    def bind(self, name: str, kind: str, tables: Iterable[str]) -> None:
+        """Record a pattern variable (a second pattern on it narrows the tables)."""
+        tables = frozenset(tables)
+        known = self.bindings.get(name)
+        if known is not None and known.kind == kind:
+            tables &= known.tables
+        self.bindings[name] = _Binding(kind, tables)
 
 
 def translate(query: str, schema: EngineSchema) -> str:
@@ -125,8 +149,8 @@ def _refuse_writes(tokens: list[Token]) -> None:
             continue
         j = _sig(tokens, i + 1)
         before, after = _prev(tokens, i), (tokens[j] if j < len(tokens) else None)
-        if before is not None and before.text == ".":
-            continue  # a property such as n.set
+        if before is not None and (before.text == "." or before.word == "AS"):
+            continue  # a property such as n.set, an alias such as AS delete
         if after is not None and after.text == ":" and before is not None and before.text in "{,":
             continue  # a map key
         raise KgError(f"`kg cypher` only reads: {tok.text.upper()} is a writing clause",
@@ -193,6 +217,7 @@ def _query(tokens: list[Token], state: _State) -> str:
         elif word == "UNWIND":
             parts.append(_unwind(seg, state))
         elif word == "UNION":
+            state.bindings.clear()
             parts.append("".join(t.text for t in seg))
         else:
             raise unsupported(f"the {word} clause",
@@ -382,13 +407,17 @@ def _node(tokens: list[Token], state: _State, extra: list[str]) -> str:
         var = _var(tokens[i])
         i = _sig(tokens, i + 1)
     label = ""
+    tables = list(state.schema.tables)
     if i < len(tokens) and tokens[i].text == ":":
         alternatives, i = _labels_expr(tokens, i)
-        label = _tables(alternatives, state, extra)
+        label, tables = _tables(alternatives, state, extra)
+    binding = _Binding("node", frozenset(tables))
+    if var:
+        state.bind(var.strip("`"), "node", tables)
     props = ""
     if i < len(tokens) and tokens[i].text == "{":
         close = matching(tokens, i)
-        props = " " + _map(tokens[i:close + 1], state)
+        props = _pattern_map(tokens[i:close + 1], state, binding, extra)
         i = _sig(tokens, close + 1)
     elif i < len(tokens) and tokens[i].kind == "param":
         raise unsupported("a parameter as a property map in a pattern", "write {id: $id}")
@@ -399,16 +428,46 @@ def _node(tokens: list[Token], state: _State, extra: list[str]) -> str:
     return f"({var}{label}{props})"
 
 
-def _tables(alternatives: list[frozenset[str]], state: _State, extra: list[str]) -> str:
-    """``:T1:T2`` (any of these tables) for a label expression; none → no rows."""
+def _tables(alternatives: list[frozenset[str]], state: _State, extra: list[str]
+            ) -> tuple[str, list[str]]:
+    """``:T1:T2`` (any of these tables) for a label expression, and the tables; none → no
+    rows (the pattern keeps every table, a ``false`` condition removes them)."""
     schema = state.schema
     tables = schema.tables_with(alternatives)
     if len(tables) == len(schema.tables):
-        return ""
+        return "", tables
     if not tables:
         extra.append("false")
-        return ""
-    return ":" + ":".join(quote(t) for t in tables)
+        return "", list(schema.tables)
+    return ":" + ":".join(quote(t) for t in tables), tables
+
+
+def _pattern_map(tokens: list[Token], state: _State, binding: _Binding,
+                 extra: list[str]) -> str:
+    """A pattern's ``{key: value}``: a key no table of the variable has matches nothing
+    (Neo4j compares null), so it becomes a ``false`` condition."""
+    text = _map(tokens, state)
+    kept = []
+    for key in _map_keys(tokens):
+        if state.schema.has_property(binding, key):
+            kept.append(key)
+        else:
+            extra.append("false")
+    if len(kept) == len(_map_keys(tokens)):
+        return " " + text
+    items = _split_commas(tokens[1:-1])
+    parts = [f"{quote(key)}: {_expr(item[_sig(item, _sig(item, 0) + 1) + 1:], state).strip()}"
+             for key, item in zip(_map_keys(tokens), items, strict=True) if key in kept]
+    return " {" + ", ".join(parts) + "}" if parts else ""
+
+
+def _map_keys(tokens: list[Token]) -> list[str]:
+    keys = []
+    for item in _split_commas(tokens[1:-1]):
+        k = _sig(item, 0)
+        if k < len(item):
+            keys.append(item[k].ident or item[k].text)
+    return keys
 
 
 def _relationship(tokens: list[Token], state: _State, rels: list[_Rel], extra: list[str],
@@ -439,22 +498,25 @@ def _relationship(tokens: list[Token], state: _State, rels: list[_Rel], extra: l
         length, i = _length(tokens, _sig(tokens, i + 1), shortest)
     elif shortest:
         raise unsupported("shortestPath over a fixed-length relationship", "write [*..N]")
+    known = sorted(types & state.schema.rel_types) if types is not None else None
+    binding = _Binding("rel", frozenset(known if known is not None else state.schema.rel_types))
     props = ""
     if i < len(tokens) and tokens[i].text == "{":
         if length:
             raise unsupported("properties on a variable-length relationship")
         close = matching(tokens, i)
-        props = " " + _map(tokens[i:close + 1], state)
+        props = _pattern_map(tokens[i:close + 1], state, binding, extra)
         i = _sig(tokens, close + 1)
     if i < len(tokens):
         raise unsupported(f"{tokens[i].text!r} in a relationship pattern")
-    known = sorted(types & state.schema.rel_types) if types is not None else None
     if known is not None and not known:
         extra.append("false")
     if not name and not length:
         name = state.fresh()
     if length and name:
         state.varlength.add(name.strip("`"))
+    elif name:
+        state.bindings[name.strip("`")] = binding
     rels.append(_Rel(name, frozenset(known) if known is not None else None, bool(length)))
     typed = (":" + "|".join(quote(t) for t in known)) if known else ""
     return f"[{name}{typed}{length}{props}]"
@@ -534,6 +596,7 @@ def _projection(seg: list[Token], state: _State) -> str:
         distinct = "DISTINCT "
         i = _sig(seg, i + 1)
     items = []
+    carried: dict[str, _Binding | None] = {}
     for item in _split_commas(seg[i:]):
         k = _sig(item, 0)
         if k >= len(item):
@@ -550,6 +613,16 @@ def _projection(seg: list[Token], state: _State) -> str:
             expr = item
             alias = "".join(t.text for t in item).strip()
         items.append(f"{_expr(expr, state).strip()} AS {quote(alias)}")
+        if head == "WITH":
+            words = [t for t in expr if t.kind != "ws"]
+            source = words[0].ident if len(words) == 1 else None
+            carried[alias] = state.bindings.get(source) if source else None
+    if head == "WITH":  # a new scope: only variables passed on keep their tables
+        for alias, binding in carried.items():
+            if binding is None:
+                state.bindings.pop(alias, None)
+            else:
+                state.bindings[alias] = binding
     return f"{head} {distinct}" + ", ".join(items) + " "
 
 
@@ -595,6 +668,7 @@ def _unwind(seg: list[Token], state: _State) -> str:
     expr = seg[1:alias_at + 1]
     rest = seg[alias_at + 1:]
     name = rest[_sig(rest, 1)]
+    state.bindings.pop(name.ident or name.text, None)
     return f"UNWIND {_expr(expr, state).strip()} AS {_var(name)} "
 
 
@@ -626,6 +700,12 @@ def _expr(tokens: list[Token], state: _State) -> str:
             out.append(_subquery(tok, tokens[nxt_i + 1:close], state))
             i = close + 1
             continue
+        if tok.word == "EXISTS" and not after_dot and nxt is not None and nxt.text == "(":
+            raise unsupported("exists(…)", _UNSUPPORTED_FUNCTIONS["exists"])
+        if tok.kind == "name" and after_dot and nxt is not None and nxt.text == "(":
+            dotted = "".join(t.text for t in tokens[:i + 1]).split()[-1].lstrip("(,[{")
+            raise unsupported(f"the function {dotted}() (procedures and plugin functions such "
+                              "as APOC live on a server)")
         if tok.kind == "name" and not after_dot and nxt is not None and nxt.text == "(" \
                 and tok.word not in _KEYWORDS:
             close = matching(tokens, nxt_i)
@@ -669,6 +749,15 @@ def _expr(tokens: list[Token], state: _State) -> str:
             out.append(f"(label({_var(tok)}) IN {listed}) ")
             i = end
             continue
+        if tok.ident is not None and not after_dot and nxt is not None and nxt.text == "." \
+                and tok.ident in state.bindings:
+            prop_i = _sig(tokens, nxt_i + 1)
+            prop = tokens[prop_i].ident if prop_i < len(tokens) else None
+            if prop is not None and not state.schema.has_property(state.bindings[tok.ident],
+                                                                  prop):
+                out.append("NULL")  # no table of this variable has it: null, as in Neo4j
+                i = prop_i + 1
+                continue
         if tok.ident is not None and not after_dot and tok.ident in state.varlength \
                 and tok.kind in ("name", "quoted"):
             out.append(f"rels({_var(tok)})")

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.cypher import run_cypher
 from kg.cypher.database import CACHE, source_stamp
-from kg.cypher.translate import translate
+from kg.cypher.translate import EngineSchema, translate
 from kg.errors import KgError
 
 BARRIER = "barrier/data-security-risk"
@@ -97,6 +101,38 @@ def test_a_property_no_node_has_is_null_as_in_neo4j(seed_store: Path) -> None:
 def test_a_huge_query_is_refused(seed_store: Path) -> None:
     with pytest.raises(KgError, match="longer than"):
         run_cypher(seed_store, "RETURN 1 " + " " * 100_000)
+
+
+def test_deep_nesting_is_refused_in_one_line(seed_store: Path) -> None:
+    err = one_line_error(seed_store, "RETURN " + "(" * 5000 + "1" + ")" * 5000)
+    assert "nested more than" in err
+
+
+CYPHERISH = "MATCHRETURNWHEREOPTIONALWITHUNWINDCOUNTEXISTS nab:()[]{}-<>=~.,'\"$*|&!0123456789"
+
+
+@given(st.text(alphabet=CYPHERISH, max_size=80))
+@settings(max_examples=int(os.environ.get("KG_FUZZ_EXAMPLES", "30")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_text_translates_or_is_refused_in_one_line(text: str) -> None:
+    schema = EngineSchema({"Barrier": frozenset({"Barrier", "InnovationKG"})},
+                          frozenset({"HINDERS"}))
+    try:
+        translate(text, schema)
+    except KgError as exc:
+        assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize(("head", "tail"), list(itertools.product(
+    ["MATCH (b:Barrier)", "MATCH (b)-[r]->(x)", "UNWIND [1, 2] AS b", "MATCH p = (b:Barrier)--()"],
+    ["RETURN b", "RETURN count(*)", "WHERE b.id =~ '(' RETURN b", "RETURN [x IN [1] | x][5]",
+     "RETURN b.id[0..2]", "RETURN p", "WITH b RETURN b.x.y", "RETURN 1/0", "RETURN b + 1",
+     "RETURN r"])))
+def test_odd_queries_answer_or_fail_in_one_line(head: str, tail: str, seed_store: Path) -> None:
+    try:
+        run_cypher(seed_store, f"{head} {tail}")
+    except KgError as exc:
+        assert "\n" not in str(exc)
 
 
 def test_parameters_are_typed_as_json_and_never_pasted(seed_store: Path) -> None:

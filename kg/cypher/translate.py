@@ -27,6 +27,8 @@ from kg.errors import KgError
 
 #: Neo4j's default has no upper bound; the embedded engine's default maximum depth.
 MAX_DEPTH = 30
+#: Deeper nesting is refused (bounded work and recursion on hostile input).
+MAX_NESTING = 100
 
 _WRITES = {"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP", "FOREACH", "LOAD",
            "COPY", "ALTER", "INSTALL", "ATTACH", "EXPORT", "IMPORT", "CHECKPOINT",
@@ -125,6 +127,15 @@ def translate(query: str, schema: EngineSchema) -> str:
         tokens.pop()
     if any(t.text == ";" for t in tokens):
         raise unsupported("several statements separated by ';'", "run one query at a time")
+    depth = deepest = 0
+    for tok in tokens:
+        if tok.kind == "op" and tok.text in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif tok.kind == "op" and tok.text in ")]}":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise unsupported(f"brackets nested more than {MAX_NESTING} deep")
     state = _State(schema)
     return _query(tokens, state).strip()
 

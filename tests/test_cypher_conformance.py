@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from kg.cypher import run_cypher
 from tests.cypher_suite import SUITE, Case
 
 GOLDEN = Path(__file__).parent / "fixtures" / "cypher_conformance.json"
+USER = os.environ.get("NEO4J_USER") or "neo4j"
+DATABASE = os.environ.get("NEO4J_DATABASE") or None
 IDS = [case.id for case in SUITE]
 
 
@@ -90,16 +93,16 @@ def neo4j_seed(neo4j_uri: str, neo4j_password: str, seed_store: Path) -> Any:
     from kg.neo4j.push import connect, push, wipe
 
     graph, schema = load(seed_store)
-    with connect(neo4j_uri, "neo4j", neo4j_password, None) as driver:
-        wipe(driver)
-        push(driver, graph, schema)
+    with connect(neo4j_uri, USER, neo4j_password, DATABASE) as driver:
+        wipe(driver, DATABASE)
+        push(driver, graph, schema, database=DATABASE)
         yield driver
 
 
 def neo4j(driver: Any, case: Case) -> dict[str, Any]:
     from kg.neo4j.push import plain
 
-    with driver.session() as session:
+    with driver.session(database=DATABASE) as session:
         def work(tx: Any) -> tuple[list[str], list[dict[str, Any]]]:
             result = tx.run(case.query, case.params)
             keys = list(result.keys())
@@ -124,9 +127,9 @@ def record(uri: str, password: str, store: Path) -> None:
 
     graph, schema = load(store)
     cases: dict[str, Any] = {}
-    with connect(uri, "neo4j", password, None) as driver:
-        wipe(driver)
-        push(driver, graph, schema)
+    with connect(uri, USER, password, DATABASE) as driver:
+        wipe(driver, DATABASE)
+        push(driver, graph, schema, database=DATABASE)
         for case in SUITE:
             cases[case.id] = {"query": case.query, **neo4j(driver, case)}
     GOLDEN.write_text(json.dumps({"neo4j": "5.26", "cases": cases}, ensure_ascii=False,
@@ -134,7 +137,6 @@ def record(uri: str, password: str, store: Path) -> None:
 
 
 if __name__ == "__main__":
-    import os
     import sys
 
     record(os.environ["NEO4J_URI"], os.environ.get("NEO4J_PASSWORD", "kg-test-password"),

@@ -51,7 +51,7 @@ def as_text(rows: list[dict]) -> list[dict[str, str]]:
 
 
 ALL = [example for path in DOCS for example in examples(path)]
-EMBEDDED = [e for e in ALL if e["marker"] != "neo4j-only"]
+EMBEDDED = ALL  # the local engine holds the same graph as Neo4j, Passage nodes included
 NAMED = {e["marker"].removeprefix("example: "): e for e in ALL
          if e["marker"].startswith("example: ")}
 

@@ -49,7 +49,7 @@ def viz(
     from kg.store import reviewed_only as without_drafts
 
     target = _data_dir(data_dir)
-    view = GraphView.from_store(without_drafts(target) if reviewed_only else target)
+    view = GraphView.loaded(without_drafts(target) if reviewed_only else target)
     focus_id = _resolve(view, focus)["id"] if focus is not None else None
     html, selection = make_page(view, focus=focus_id, depth=depth, types=types,
                                 document=document, lang=lang.value)

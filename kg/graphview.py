@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import networkx as nx
-
 
 @dataclass(frozen=True)
 class Hop:
@@ -30,6 +28,8 @@ class GraphView:
 
     def __init__(self, projection: dict[str, Any]) -> None:
         self.projection = projection
+        import networkx as nx
+
         self.nodes: dict[str, dict[str, Any]] = {n["id"]: n for n in projection["nodes"]}
         graph = nx.MultiDiGraph()
         for node_id, node in self.nodes.items():
@@ -40,7 +40,15 @@ class GraphView:
 
     @classmethod
     def from_store(cls, data_dir: Path) -> "GraphView":
-        """Load the current build of ``data_dir``."""
+        """The current build of ``data_dir``, answered from its index (nothing loaded whole)."""
+        from kg.index.view import IndexedView
+        from kg.store import index_path
+
+        return IndexedView(index_path(data_dir))
+
+    @classmethod
+    def loaded(cls, data_dir: Path) -> "GraphView":
+        """The current build of ``data_dir`` loaded whole from ``graph.json`` (digest checked)."""
         from kg.store import load_projection
 
         return cls(load_projection(data_dir))

@@ -36,14 +36,17 @@ MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 LOCK = ".lock"
 STAGING_PREFIX = ".staging-"
+INDEX_PREFIX = ".index-"
+CHECKED_SUFFIX = ".checked"
 POINTER_TMP = ".CURRENT.tmp"
 #: The layout and manifest this kg writes and reads (1: the first layout, no version, no digests).
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: How long a build waits for another build of the same data dir (seconds).
 DEFAULT_LOCK_TIMEOUT = 60.0
 #: What ``CURRENT`` may name: a build digest, nothing else (no path, no ``..``).
 _BUILD_NAME = re.compile(r"[0-9a-f]{16,64}")
-_DATA_FILES = (GRAPH_NT, GRAPH_JSON)
+INDEX = "index.sqlite"  # kg.index.INDEX: the indexed form that queries open (derived)
+_DATA_FILES = (GRAPH_NT, GRAPH_JSON, INDEX)
 _REBUILD = "run `kg build` to rebuild it"
 
 
@@ -136,6 +139,13 @@ def _write_file(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def _move_file(source: Path, target: Path) -> None:
+    """Move a written file into the staging directory, synced, readable like the others."""
+    with source.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(source, target)
+
+
 def _sync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -176,44 +186,78 @@ def save(data_dir: Path, *, ntriples: str, projection: dict[str, Any],
     is switched, and older builds are pruned. On any failure the staging directory and a build
     that ``CURRENT`` does not name are removed; the previous store is left as it was.
     """
-    data = {GRAPH_NT: ntriples.encode("utf-8"),
-            GRAPH_JSON: dump_json(projection).encode("utf-8")}
-    digest = hashlib.sha256(data[GRAPH_NT] + data[GRAPH_JSON]).hexdigest()[:16]
-    manifest = {"triples": ntriples.count("\n"), **manifest, "build": digest,
-                "format": FORMAT_VERSION,
-                "files": {name: file_entry(data[name]) for name in _DATA_FILES}}
-    data[MANIFEST] = dump_json(manifest).encode("utf-8")
+    from kg.index.writer import write_index
+
+    data: dict[str, bytes | Path] = {GRAPH_NT: ntriples.encode("utf-8"),
+                                     GRAPH_JSON: dump_json(projection).encode("utf-8")}
+    digest = hashlib.sha256(data[GRAPH_NT] + data[GRAPH_JSON]).hexdigest()[:16]  # type: ignore[operator]
     builds = data_dir / "builds"
+    index: Path | None = None
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         with build_lock(data_dir, lock_timeout, notify):
             builds.mkdir(exist_ok=True)
             for stale in builds.glob(STAGING_PREFIX + "*"):
                 _remove(stale)  # left by a build that was killed; no build runs but ours
+            for stale in data_dir.glob(INDEX_PREFIX + "*"):
+                _remove(stale)
             _remove(data_dir / POINTER_TMP)
+            fd, name = tempfile.mkstemp(prefix=INDEX_PREFIX, dir=data_dir)
+            os.close(fd)
+            index = Path(name)
+            index.unlink()
+            write_index(projection, index)
+            data[INDEX] = index
+            manifest = {"triples": ntriples.count("\n"), **manifest, "build": digest,
+                        "format": FORMAT_VERSION,
+                        "files": {name: _entry(data[name]) for name in _DATA_FILES}}
+            data[MANIFEST] = dump_json(manifest).encode("utf-8")
             final = _install(data_dir, builds, digest, data)
+            st = (final / INDEX).stat()
+            _stamp(final / (INDEX + CHECKED_SUFFIX), f"{st.st_size} {st.st_mtime_ns} "
+                   f"{st.st_ino} {manifest['files'][INDEX]['sha256']}\n")
             for old in builds.iterdir():
                 if old.name != digest:
                     _remove(old)
     except OSError as exc:
         raise _cannot_write(data_dir, exc) from None
+    finally:
+        if index is not None:
+            _remove(index)
     return final, manifest
 
 
-def _install(data_dir: Path, builds: Path, digest: str, data: dict[str, bytes]) -> Path:
-    """Stage, rename into place and point ``CURRENT`` at the build (the caller holds the lock)."""
+def _entry(data: bytes | Path) -> dict[str, Any]:
+    """Size and SHA-256 of in-memory data or of a file (read in blocks)."""
+    if isinstance(data, bytes):
+        return file_entry(data)
+    sha = hashlib.sha256()
+    with data.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return {"bytes": data.stat().st_size, "sha256": sha.hexdigest()}
+
+
+def _install(data_dir: Path, builds: Path, digest: str, data: dict[str, bytes | Path]) -> Path:
+    """Stage, rename into place and point ``CURRENT`` at the build (the caller holds the lock).
+    ``data`` holds bytes, or a written file (moved into the build)."""
     final = builds / digest
     pointer = data_dir / POINTER_TMP
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=builds))
     created = False
+    names = (*_DATA_FILES, MANIFEST)
     try:
         staging.chmod(0o755)
-        for name in (GRAPH_NT, GRAPH_JSON, MANIFEST):
-            _write_file(staging / name, data[name])
+        for name in names:
+            content = data[name]
+            if isinstance(content, Path):
+                _move_file(content, staging / name)
+            else:
+                _write_file(staging / name, content)
         if final.is_dir() and not final.is_symlink():
             # Same graph as an existing build: replace its files (identical data, or repaired
             # if damaged; the manifest of this build: source, inputs), each in one rename.
-            for name in (GRAPH_NT, GRAPH_JSON, MANIFEST):
+            for name in names:
                 os.replace(staging / name, final / name)
         else:
             _remove(final)
@@ -383,6 +427,48 @@ def read_ntriples(data_dir: Path) -> bytes:
 def load_projection(data_dir: Path) -> dict[str, Any]:
     """The property-graph view of the current build (its digest checked)."""
     return load_build(data_dir)[0]
+
+
+def index_path(data_dir: Path) -> Path:
+    """The SQLite index of the current build, checked against the manifest's digest.
+
+    The full digest is computed once per version of the file: a stamp beside it records the
+    size, time and inode it was checked at, so later queries cost a ``stat`` instead of a read
+    of the whole index; a file changed since (its time moves) is checked again.
+    """
+
+    def read(build: Path, manifest: dict[str, Any]) -> Path:
+        path = build / INDEX
+        stamp = build / (INDEX + CHECKED_SUFFIX)
+        try:
+            st = path.stat()
+        except OSError:
+            raise _Vanished(f"{INDEX}: missing") from None
+        entry = manifest["files"][INDEX]
+        key = f"{st.st_size} {st.st_mtime_ns} {st.st_ino} {entry['sha256']}\n"
+        try:
+            if stamp.read_text(encoding="ascii") == key:
+                return path
+        except (OSError, ValueError):
+            pass
+        if _entry(path)["sha256"] != entry["sha256"]:
+            raise _damaged(data_dir, f"{INDEX}: content does not match its SHA-256 in the "
+                                     f"manifest")
+        _stamp(stamp, key)
+        return path
+
+    return _open_current(data_dir, read)
+
+
+def _stamp(path: Path, text: str) -> None:
+    """Write a check stamp atomically; a store that cannot be written is checked every time."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".stamp-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def load_manifest(data_dir: Path) -> dict[str, Any]:

@@ -38,7 +38,7 @@ def make_page(view: GraphView, *, focus: Optional[str] = None, depth: Optional[i
     title, what = view_title(view, selection, depth, lang)
     filters = [f"types {types}" if types else "", f"document {document}" if document else ""]
     what = ", ".join([what, *(f for f in filters if f)])
-    projection = view.projection
+    projection = dict(view.projection.items())  # an indexed view reads nodes and edges here
     ctx = PageContext(lang=lang, title=title, view=what, classes=projection.get("classes", {}),
                       relations=projection.get("relations", {}),
                       documents=projection.get("documents", {}))

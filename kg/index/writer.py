@@ -1,0 +1,69 @@
+"""Write the SQLite index of a projection (deterministic: rows in sorted order, then VACUUM).
+
+Tables:
+
+* ``meta(key, value)``: the projection's small top-level parts as JSON (classes, relations,
+  documents …), and the index version;
+* ``nodes(id, class, document, data)``: every node, ``data`` its JSON;
+* ``edges(source, relation, target, data)``: every edge, indexed both ways (one per source,
+  relation and target: the last of the projection, as :class:`kg.graphview.GraphView` keeps);
+* ``labels(norm, id)``: each node's labels and alt labels, normalised, for exact lookups.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from kg.index import INDEX_VERSION
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE nodes (id TEXT PRIMARY KEY, class TEXT NOT NULL, document TEXT,
+                    data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE edges (source TEXT NOT NULL, relation TEXT NOT NULL, target TEXT NOT NULL,
+                    data TEXT NOT NULL, PRIMARY KEY (source, relation, target)) WITHOUT ROWID;
+CREATE INDEX edges_in ON edges (target, relation, source);
+CREATE TABLE labels (norm TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL,
+                     PRIMARY KEY (norm, id, kind)) WITHOUT ROWID;
+CREATE INDEX nodes_class ON nodes (class, id);
+"""
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def write_index(projection: dict[str, Any], path: Path) -> None:
+    """Write the index of ``projection`` to ``path`` (a new file)."""
+    from kg.resolve import labels_of, normalize
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA page_size = 4096")
+        conn.executescript(SCHEMA)
+        conn.execute("BEGIN")
+        meta = {k: v for k, v in projection.items() if k not in ("nodes", "edges")}
+        meta["index_version"] = INDEX_VERSION
+        conn.executemany("INSERT INTO meta VALUES (?, ?)",
+                         sorted((k, _json(v)) for k, v in meta.items()))
+        nodes = sorted(projection["nodes"], key=lambda n: n["id"])
+        conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?)",
+                         ((n["id"], n["class"], n.get("document"), _json(n)) for n in nodes))
+        edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for edge in projection["edges"]:
+            edges[(edge["source"], edge["relation"], edge["target"])] = edge
+        conn.executemany("INSERT INTO edges VALUES (?, ?, ?, ?)",
+                         ((*key, _json(edges[key])) for key in sorted(edges)))
+        rows = sorted({(normalize(text), n["id"], kind) for n in nodes
+                       for kind, text in labels_of(n) if normalize(text)})
+        conn.executemany("INSERT INTO labels VALUES (?, ?, ?)", rows)
+        conn.execute("COMMIT")
+        conn.execute("ANALYZE")
+        conn.execute("VACUUM")
+    finally:
+        conn.close()

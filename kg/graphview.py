@@ -74,6 +74,18 @@ class GraphView:
         """All nodes of the given classes, sorted by id."""
         return [n for _, n in sorted(self.nodes.items()) if n["class"] in classes]
 
+    def with_id_suffix(self, suffix: str) -> list[dict[str, Any]]:
+        """Nodes whose id after its ``kind/`` prefix is ``suffix``, sorted by id."""
+        return [n for _, n in sorted(self.nodes.items())
+                if n["id"].split("/", 1)[-1] == suffix]
+
+    def labelled(self, norm: str) -> list[tuple[dict[str, Any], str]]:
+        """(node, "label" or "alt label") for each label whose normal form is ``norm``."""
+        from kg.resolve import labels_of, normalize
+
+        return [(n, kind) for _, n in sorted(self.nodes.items())
+                for kind, text in labels_of(n) if normalize(text) == norm]
+
     def subclasses(self, name: str) -> set[str]:
         """The class and every class below it in the ontology."""
         classes = self.projection.get("classes", {})

@@ -87,8 +87,10 @@ def resolve_match(view: GraphView, query: str, *, classes: Iterable[str] = ()) -
     wanted = set()
     for cls in classes:
         wanted |= view.subclasses(cls)
-    pool = [n for n in view.nodes.values()
-            if (n["class"] in wanted if wanted else n["class"] not in BACKGROUND_CLASSES)]
+
+    def in_pool(node: dict[str, Any]) -> bool:
+        return node["class"] in wanted if wanted else node["class"] not in BACKGROUND_CLASSES
+
     query = query.strip()
     if not query:
         raise NotFound(query, [])
@@ -97,16 +99,18 @@ def resolve_match(view: GraphView, query: str, *, classes: Iterable[str] = ()) -
                        f"an id or a label (at most {MAX_QUERY})")
     if query in view.nodes and (not wanted or view.nodes[query]["class"] in wanted):
         return Candidate(view.nodes[query], 100.0, "id")
-    by_suffix = [n for n in pool if n["id"].split("/", 1)[-1] == query]
+    # the exact forms are looked up (an indexed view reads a few rows), the rest scans the pool
+    by_suffix = [n for n in view.with_id_suffix(query) if in_pool(n)]
     if len(by_suffix) == 1:
         return Candidate(by_suffix[0], 100.0, "id")
     key = normalize(query)
+    labelled = [(n, kind) for n, kind in view.labelled(key) if in_pool(n)]
     for kinds in (("label",), ("alt label",)):
-        exact = [Candidate(n, 100.0, kind) for n in pool for kind, text in labels_of(n)
-                 if kind in kinds and normalize(text) == key]
+        exact = [Candidate(n, 100.0, kind) for n, kind in labelled if kind in kinds]
         chosen = _unique(query, exact)
         if chosen is not None:
             return chosen
+    pool = [n for n in view.nodes.values() if in_pool(n)]
     chosen = _unique(query, [Candidate(n, 90.0, "substring") for n in pool
                              if _contains(n, query)])
     if chosen is not None:

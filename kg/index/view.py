@@ -155,7 +155,16 @@ class IndexedView(GraphView):
                           " ORDER BY id", tuple(classes))
         return [self.nodes[node_id] for (node_id,) in rows]
 
-    def ids_labelled(self, norm: str) -> list[tuple[str, str]]:
-        """(id, kind) of the nodes with a label or alt label whose normal form is ``norm``."""
-        return [(i, k) for i, k in self._rows("SELECT id, kind FROM labels WHERE norm = ? "
-                                              "ORDER BY id, kind", (norm,))]
+    def with_id_suffix(self, suffix: str) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT id FROM nodes WHERE suffix = ? ORDER BY id", (suffix,))
+        return [self.nodes[node_id] for (node_id,) in rows]
+
+    def labelled(self, norm: str) -> list[tuple[dict[str, Any], str]]:
+        from kg.resolve import labels_of, normalize
+
+        rows = self._rows("SELECT DISTINCT id FROM labels WHERE norm = ? ORDER BY id", (norm,))
+        out = []
+        for (node_id,) in rows:  # each label of the node in its order, as the scan gives them
+            node = self.nodes[node_id]
+            out.extend((node, kind) for kind, text in labels_of(node) if normalize(text) == norm)
+        return out

@@ -4,10 +4,12 @@ Tables:
 
 * ``meta(key, value)``: the projection's small top-level parts as JSON (classes, relations,
   documents …), and the index version;
-* ``nodes(id, class, document, data)``: every node, ``data`` its JSON;
+* ``nodes(id, class, document, suffix, data)``: every node, ``data`` its JSON, ``suffix`` the
+  id after its ``kind/`` prefix (what `kg trace barrier data-security-risk` gives);
 * ``edges(source, relation, target, data)``: every edge, indexed both ways (one per source,
   relation and target: the last of the projection, as :class:`kg.graphview.GraphView` keeps);
-* ``labels(norm, id)``: each node's labels and alt labels, normalised, for exact lookups.
+* ``labels(norm, id, kind)``: each node's labels and alt labels, normalised, for exact
+  lookups.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from kg.index import INDEX_VERSION
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE nodes (id TEXT PRIMARY KEY, class TEXT NOT NULL, document TEXT,
-                    data TEXT NOT NULL) WITHOUT ROWID;
+                    suffix TEXT NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX nodes_suffix ON nodes (suffix, id);
 CREATE TABLE edges (source TEXT NOT NULL, relation TEXT NOT NULL, target TEXT NOT NULL,
                     data TEXT NOT NULL, PRIMARY KEY (source, relation, target)) WITHOUT ROWID;
 CREATE INDEX edges_in ON edges (target, relation, source);
@@ -52,8 +55,9 @@ def write_index(projection: dict[str, Any], path: Path) -> None:
         conn.executemany("INSERT INTO meta VALUES (?, ?)",
                          sorted((k, _json(v)) for k, v in meta.items()))
         nodes = sorted(projection["nodes"], key=lambda n: n["id"])
-        conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?)",
-                         ((n["id"], n["class"], n.get("document"), _json(n)) for n in nodes))
+        conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
+                         ((n["id"], n["class"], n.get("document"), n["id"].split("/", 1)[-1],
+                           _json(n)) for n in nodes))
         edges: dict[tuple[str, str, str], dict[str, Any]] = {}
         for edge in projection["edges"]:
             edges[(edge["source"], edge["relation"], edge["target"])] = edge

@@ -514,16 +514,16 @@ def sparql(query: Annotated[Optional[str], typer.Argument(help="SPARQL text or a
     Prefixes ikg:, id:, skos:, rdf:, rdfs:, owl:, xsd:, prov:, dcterms:, cito: and schema: are
     predeclared. A bound variable must occur in the query (and be selected by a SELECT).
     """
+    from kg.rdfstore import open_store
     from kg.sparql_runner import (describe_named_queries, empty_result_note, parse_bindings,
                                   query_text, run_sparql)
-    from kg.store import ntriples_path
 
     if list_names:
         typer.echo("\n".join(describe_named_queries()))
         return
     text = query_text(query, name)
     bindings = parse_bindings(bind or [])
-    result = run_sparql(ntriples_path(_data_dir(data_dir, reviewed_only)), text, bindings,
+    result = run_sparql(open_store(_data_dir(data_dir, reviewed_only)), text, bindings,
                         name=name)
     if result["kind"] == "select" and not result["rows"] and bindings:
         typer.echo(f"note: {empty_result_note(bindings, name)}", err=True)

@@ -394,10 +394,11 @@ def _invalid(exc: BaseException) -> KgError:
                    hint="check the query syntax")
 
 
-def _run_oxigraph(ntriples: Path, query: str, bindings: dict[str, Term]) -> dict[str, Any]:
+def _run_oxigraph(ntriples: Any, query: str, bindings: dict[str, Term]) -> dict[str, Any]:
     import pyoxigraph as ox
 
-    store = _cached("oxigraph", ntriples, _oxigraph_store)
+    store = ntriples if not isinstance(ntriples, Path) else \
+        _cached("oxigraph", ntriples, _oxigraph_store)  # an open store, or a file to load
     subs = {ox.Variable(var): (ox.NamedNode(t.value) if t.kind == "iri" else
                                ox.Literal(t.value, datatype=ox.NamedNode(t.datatype))
                                if t.datatype else ox.Literal(t.value))
@@ -447,10 +448,13 @@ def _run_rdflib(ntriples: Path, query: str, bindings: dict[str, Term]) -> dict[s
     return {"kind": "select", "columns": columns, "rows": rows}
 
 
-def run_sparql(ntriples: Path, query: str, bindings: dict[str, Any], *, name: str | None = None,
+def run_sparql(ntriples: Any, query: str, bindings: dict[str, Any], *, name: str | None = None,
                engine: str = "oxigraph") -> dict[str, Any]:
     """``{"kind": "select", "columns", "rows"}``, ``{"kind": "ask", "boolean"}`` or
     ``{"kind": "graph", "turtle", "triples"}``; ``name`` is the named query the text came from.
+
+    ``ntriples`` is the N-Triples file (loaded in memory, with the ontology), or, for the
+    oxigraph engine, an open store holding both (:func:`kg.rdfstore.open_store`).
 
     ``bindings`` maps variable names to :class:`Term` (see :func:`parse_binding`).
     """

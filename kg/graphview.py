@@ -86,6 +86,10 @@ class GraphView:
         return [(n, kind) for _, n in sorted(self.nodes.items())
                 for kind, text in labels_of(n) if normalize(text) == norm]
 
+    def search_candidates(self, key: str) -> set[str] | None:
+        """Ids of the nodes a search for ``key`` could find; None: every node (no index)."""
+        return None
+
     def subclasses(self, name: str) -> set[str]:
         """The class and every class below it in the ontology."""
         classes = self.projection.get("classes", {})

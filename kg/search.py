@@ -52,6 +52,16 @@ def squeeze(text: str) -> tuple[str, list[int]]:
 
 def texts_of(view: GraphView, node: dict[str, Any]) -> Iterator[Text]:
     """Every searchable text of a node, labels first."""
+    yield from node_texts(node)
+    for hop in [*view.out(node["id"]), *view.into(node["id"])]:
+        arrow = f"-{hop.relation}-> {hop.node['id']}" if hop.outgoing else \
+            f"{hop.node['id']} -{hop.relation}->"
+        for item in hop.edge.get("evidence", []):
+            yield Text(f"relation evidence ({arrow})", item["quote"], item)
+
+
+def node_texts(node: dict[str, Any]) -> Iterator[Text]:
+    """The searchable texts a node holds itself (its relations' passages aside)."""
     for kind, text in labels_of(node):
         yield Text(kind, text)
     for lang, text in sorted((node.get("definition") or {}).items()):
@@ -62,11 +72,6 @@ def texts_of(view: GraphView, node: dict[str, Any]) -> Iterator[Text]:
             yield Text(key, props[key])
     for item in node.get("evidence", []):
         yield Text("evidence", item["quote"], item)
-    for hop in [*view.out(node["id"]), *view.into(node["id"])]:
-        arrow = f"-{hop.relation}-> {hop.node['id']}" if hop.outgoing else \
-            f"{hop.node['id']} -{hop.relation}->"
-        for item in hop.edge.get("evidence", []):
-            yield Text(f"relation evidence ({arrow})", item["quote"], item)
 
 
 def fold(text: str) -> str:
@@ -132,7 +137,10 @@ def search(view: GraphView, query: str, *, limit: int = 20, document: Optional[s
     if not key:
         return []
     hits = []
-    for node in view.nodes.values():
+    candidates = view.search_candidates(key)
+    nodes = view.nodes.values() if candidates is None else \
+        (view.nodes[node_id] for node_id in sorted(candidates))
+    for node in nodes:
         if not include_background and node["class"] in BACKGROUND_CLASSES:
             continue
         if document is not None and node.get("document") != document:
@@ -155,3 +163,27 @@ def search(view: GraphView, query: str, *, limit: int = 20, document: Optional[s
         hits.append(hit)
     hits.sort(key=lambda h: (-h["score"], h["id"]))
     return hits[:limit]
+
+
+def could_match(key: str, texts: list[str], labels: list[bool]) -> list[int]:
+    """Indexes of the folded ``texts`` that :func:`_score` could score at or above
+    :data:`MIN_SCORE` (a superset, computed in bulk: what the index narrows a search with)."""
+    from rapidfuzz import fuzz, process
+
+    label_at = [i for i, is_label in enumerate(labels) if is_label]
+    other_at = [i for i, is_label in enumerate(labels) if not is_label]
+    found: set[int] = set()
+    label_texts = [texts[i] for i in label_at]
+    # a label scores max(ratio, partial x 0.95 or 0.8) >= MIN_SCORE
+    for scorer, cutoff in ((fuzz.ratio, MIN_SCORE), (fuzz.partial_ratio, MIN_SCORE / 0.95)):
+        for _, _, at in process.extract(key, label_texts, scorer=scorer, score_cutoff=cutoff,
+                                        limit=None):
+            found.add(label_at[at])
+    other_texts = [texts[i] for i in other_at]
+    if len(key) < 4:  # only a substring scores
+        found.update(other_at[j] for j, text in enumerate(other_texts) if key in text)
+    else:  # a substring (100) or a partial match of TEXT_MIN_PARTIAL
+        for _, _, at in process.extract(key, other_texts, scorer=fuzz.partial_ratio,
+                                        score_cutoff=TEXT_MIN_PARTIAL, limit=None):
+            found.add(other_at[at])
+    return sorted(found)

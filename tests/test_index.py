@@ -63,6 +63,22 @@ def test_search_and_resolve_are_the_same(query: str, both: tuple[GraphView, Grap
     assert outcome(indexed) == outcome(loaded)
 
 
+def test_search_is_the_same_for_labels_typos_and_quotes(both: tuple[GraphView, GraphView]
+                                                       ) -> None:
+    loaded, indexed = both
+    queries: set[str] = set()
+    for node in list(loaded.nodes.values())[::7]:
+        label = (node.get("label") or {}).get("en") or ""
+        if len(label) > 6:
+            queries.add(label[:3] + label[4] + label[3] + label[5:])  # two letters swapped
+            queries.add(label.upper())
+        for item in node.get("evidence", [])[:1]:
+            queries.add(item["quote"][2:9])
+    assert len(queries) > 100
+    for query in sorted(queries):
+        assert search(indexed, query) == search(loaded, query), query
+
+
 def test_paths_are_the_same(both: tuple[GraphView, GraphView]) -> None:
     loaded, indexed = both
     pairs = [("barrier/data-security-risk", "policy/quality-action-plan"),

@@ -155,6 +155,19 @@ class IndexedView(GraphView):
                           " ORDER BY id", tuple(classes))
         return [self.nodes[node_id] for (node_id,) in rows]
 
+    def search_candidates(self, key: str) -> set[str] | None:
+        from kg.search import could_match
+
+        rows = self._rows("SELECT tid, folded, label FROM texts ORDER BY tid")
+        hits = could_match(key, [r[1] for r in rows], [bool(r[2]) for r in rows])
+        found: set[str] = set()
+        for start in range(0, len(hits), 500):
+            chunk = [rows[i][0] for i in hits[start:start + 500]]
+            found.update(node_id for (node_id,) in self._rows(
+                f"SELECT id FROM text_owners WHERE tid IN ({','.join('?' * len(chunk))})",
+                tuple(chunk)))
+        return found
+
     def with_id_suffix(self, suffix: str) -> list[dict[str, Any]]:
         rows = self._rows("SELECT id FROM nodes WHERE suffix = ? ORDER BY id", (suffix,))
         return [self.nodes[node_id] for (node_id,) in rows]

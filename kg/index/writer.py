@@ -9,7 +9,10 @@ Tables:
 * ``edges(source, relation, target, data)``: every edge, indexed both ways (one per source,
   relation and target: the last of the projection, as :class:`kg.graphview.GraphView` keeps);
 * ``labels(norm, id, kind)``: each node's labels and alt labels, normalised, for exact
-  lookups.
+  lookups;
+* ``texts(tid, folded, label)`` and ``text_owners(tid, id)``: every distinct searchable text
+  (:func:`kg.search.texts_of`, folded as the search scores it) and the nodes it belongs to, so
+  that search scores only the nodes with a text that can match.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ CREATE INDEX edges_in ON edges (target, relation, source);
 CREATE TABLE labels (norm TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL,
                      PRIMARY KEY (norm, id, kind)) WITHOUT ROWID;
 CREATE INDEX nodes_class ON nodes (class, id);
+CREATE TABLE texts (tid INTEGER PRIMARY KEY, folded TEXT NOT NULL, label INTEGER NOT NULL);
+CREATE TABLE text_owners (tid INTEGER NOT NULL, id TEXT NOT NULL,
+                          PRIMARY KEY (tid, id)) WITHOUT ROWID;
 """
 
 
@@ -66,8 +72,31 @@ def write_index(projection: dict[str, Any], path: Path) -> None:
         rows = sorted({(normalize(text), n["id"], kind) for n in nodes
                        for kind, text in labels_of(n) if normalize(text)})
         conn.executemany("INSERT INTO labels VALUES (?, ?, ?)", rows)
+        _write_texts(conn, nodes, edges.values())
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
         conn.execute("VACUUM")
     finally:
         conn.close()
+
+
+def _write_texts(conn: sqlite3.Connection, nodes: list[dict[str, Any]],
+                 edges: Any) -> None:
+    """The searchable texts of every node (what :func:`kg.search.texts_of` yields)."""
+    from kg.search import node_texts, fold
+
+    owners: dict[tuple[str, int], set[str]] = {}
+    for node in nodes:
+        for text in node_texts(node):
+            owners.setdefault((fold(text.text), int(text.kind in ("label", "alt label"))),
+                              set()).add(node["id"])
+    for edge in edges:
+        for item in edge.get("evidence", []):
+            key = (fold(item["quote"]), 0)
+            owners.setdefault(key, set()).update((edge["source"], edge["target"]))
+    rows = sorted(owners)
+    conn.executemany("INSERT INTO texts VALUES (?, ?, ?)",
+                     ((tid, folded, label) for tid, (folded, label) in enumerate(rows)))
+    conn.executemany("INSERT INTO text_owners VALUES (?, ?)",
+                     ((tid, node_id) for tid, key in enumerate(rows)
+                      for node_id in sorted(owners[key])))

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from kg import __version__
 from kg.errors import KgError
-from kg.graph import build_rdf, canonical_ntriples
+from kg.graph import canonical_ntriples, rdf_graph, rdf_triples
 from kg.loaders.corpus import load_corpus
 from kg.ontology import ONTOLOGY_DIR, load_ontology, ontology_files
 from kg.projection import project
@@ -39,13 +39,13 @@ def build(source: Path, data_dir: Path, *, validate: bool = True,
     for line in corpus.warnings:  # advice that does not stop the build (docs/annotations.md)
         say(f"warning: {safe(line)}")
     check_writable(data_dir)
-    graph = build_rdf(corpus, ontology)
-    ntriples = canonical_ntriples(graph)
+    triples = rdf_triples(corpus, ontology)
+    ntriples = canonical_ntriples(triples)
     conforms: bool | None = None
     if validate:
         from kg.validation import validate_graph
 
-        report = validate_graph(graph, copy=False)  # graph is serialised already
+        report = validate_graph(rdf_graph(triples), copy=False)  # serialised already
         conforms = report.conforms
         if not report.conforms:
             first = report.results[0]

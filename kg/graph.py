@@ -27,12 +27,28 @@ def assertion_id(subject: str, predicate: str, obj: str) -> str:
 
 
 def build_rdf(corpus: Corpus, ontology: Ontology) -> "Graph":
-    """The RDF graph of a corpus: documents, structure, passages, entities and assertions."""
-    from rdflib import Graph, Literal, URIRef
+    """The RDF graph of a corpus (an rdflib ``Graph``: what SHACL validation needs)."""
+    return rdf_graph(rdf_triples(corpus, ontology))
+
+
+def rdf_graph(triples: Iterable[tuple]) -> "Graph":
+    """An rdflib ``Graph`` of ``triples``, with the project's prefixes bound."""
+    from rdflib import Graph
 
     graph = Graph()
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
+    for triple in triples:
+        graph.add(triple)
+    return graph
+
+
+def rdf_triples(corpus: Corpus, ontology: Ontology) -> set[tuple]:
+    """The triples of a corpus: documents, structure, passages, entities and assertions (a set
+    of rdflib terms, no store: building an rdflib Graph costs more than making the triples)."""
+    from rdflib import Literal, URIRef
+
+    graph: set[tuple] = set()
     add = graph.add
 
     def node(ident: str) -> URIRef:
@@ -221,8 +237,11 @@ def _passages(corpus: Corpus) -> list[Passage]:
     return sorted(seen.values(), key=lambda p: (p.document, p.start, p.end))
 
 
-def canonical_ntriples(graph: "Graph") -> str:
-    """N-Triples with lines sorted: the same graph always gives the same bytes."""
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    lines = sorted(set(line for line in text.splitlines() if line.strip()))
-    return "\n".join(lines) + "\n"
+def canonical_ntriples(triples: Iterable[tuple]) -> str:
+    """N-Triples with lines sorted: the same graph always gives the same bytes. ``triples`` is
+    an rdflib ``Graph`` or any iterable of triples; each line is written as rdflib's N-Triples
+    serializer writes it."""
+    from rdflib.plugins.serializers.nt import _nt_row
+
+    lines = sorted({_nt_row(triple).rstrip("\n") for triple in triples})
+    return "\n".join(line for line in lines if line.strip()) + "\n"

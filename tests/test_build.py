@@ -142,3 +142,16 @@ def test_data_dir_comes_from_kg_data_dir(tmp_path: Path, runner: CliRunner,
     assert (tmp_path / "from-env" / "CURRENT").is_file()
     stats = runner.invoke(app, ["stats", "--format", "json"])
     assert json.loads(stats.stdout)["triples"] > 1000
+
+
+def test_the_canonical_ntriples_are_rdflibs_serialisation_sorted(seed_store: Path) -> None:
+    """The build writes each line as rdflib's N-Triples serializer does, without a Graph."""
+    from kg.graph import canonical_ntriples, rdf_graph
+    from kg.store import read_ntriples
+
+    stored = read_ntriples(seed_store).decode("utf-8")
+    graph = rdf_graph(ln for ln in [])  # empty: the prefixes only
+    graph.parse(data=stored, format="nt")
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    by_rdflib = "\n".join(sorted({ln for ln in text.splitlines() if ln.strip()})) + "\n"
+    assert by_rdflib == stored == canonical_ntriples(graph)

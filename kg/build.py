@@ -33,6 +33,17 @@ def build(source: Path, data_dir: Path, *, validate: bool = True,
     Another build of the same data dir is waited for (up to ``lock_timeout`` seconds, with one
     ``notify`` line, by default on stderr) only while it writes its store.
     """
+    from kg.loaders.parse_cache import parse_cache
+
+    # unchanged annotation files are not parsed again; new entries are kept once the store is
+    # written (a failed build leaves the data dir as it was)
+    with parse_cache(data_dir / "cache" / "yaml"):
+        return _build(source, data_dir, validate=validate, lock_timeout=lock_timeout,
+                      notify=notify)
+
+
+def _build(source: Path, data_dir: Path, *, validate: bool, lock_timeout: float,
+           notify: Callable[[str], None] | None) -> BuildResult:
     ontology = load_ontology(ONTOLOGY_DIR)
     corpus = load_corpus(source, ontology)
     say = notify or to_stderr

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from kg.errors import KgError
+from kg.loaders.parse_cache import cached_parse
 
 LINE_KEY = "__line__"
 
@@ -125,7 +126,7 @@ def read_yaml(path: Path) -> Any:
         raise KgError("file is empty", where=str(path),
                       hint="write the annotations, or remove the file") from None
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return cached_parse(data, lambda: yaml.load(text, Loader=_LineLoader))  # noqa: S506
     except _AliasFound:
         line = _first_alias_line(text)
         raise KgError("YAML aliases (*name) are not allowed",

@@ -384,13 +384,16 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600.0,
                         help="seconds any other child may take")
     parser.add_argument("--skip", default="", help="comma list of: queries, exports, anchors")
+    parser.add_argument("--commit", help="the commit measured, when this checkout has no .git "
+                        "(e.g. a `git archive` export; default: git rev-parse HEAD)")
     args = parser.parse_args()
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     scales = [int(s) for s in args.scales.split(",")]
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-scale-"))
     base.mkdir(parents=True, exist_ok=True)
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip() or "unknown"
+    commit = args.commit or subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True).stdout.strip() or "unknown"
     say(f"kg from {ROOT} (commit {commit}), working in {base}")
     results: list[dict[str, Any]] = []
     try:

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from kg import __version__
 from kg.errors import KgError
-from kg.graph import canonical_ntriples, rdf_graph, rdf_triples
+from kg.graph import rdf_lines
 from kg.loaders.corpus import load_corpus
 from kg.ontology import ONTOLOGY_DIR, load_ontology, ontology_files
 from kg.projection import project
@@ -50,13 +50,15 @@ def _build(source: Path, data_dir: Path, *, validate: bool, lock_timeout: float,
     for line in corpus.warnings:  # advice that does not stop the build (docs/annotations.md)
         say(f"warning: {safe(line)}")
     check_writable(data_dir)
-    triples = rdf_triples(corpus, ontology)
-    ntriples = canonical_ntriples(triples)
+    ntriples = "\n".join(sorted(rdf_lines(corpus, ontology))) + "\n"  # canonical
     conforms: bool | None = None
     if validate:
+        from kg.graph import rdf_graph
         from kg.validation import validate_graph
 
-        report = validate_graph(rdf_graph(triples), copy=False)  # serialised already
+        graph = rdf_graph(())
+        graph.parse(data=ntriples, format="nt")
+        report = validate_graph(graph, copy=False)
         conforms = report.conforms
         if not report.conforms:
             first = report.results[0]

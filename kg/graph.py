@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from kg.model import Corpus, Document, Entity, Passage, PropertyValue, Relation
 from kg.ontology import CITO, DCTERMS, ID, IKG, SKOS, XSD, Ontology
@@ -44,17 +44,75 @@ def rdf_graph(triples: Iterable[tuple]) -> "Graph":
 
 
 def rdf_triples(corpus: Corpus, ontology: Ontology) -> set[tuple]:
-    """The triples of a corpus: documents, structure, passages, entities and assertions (a set
-    of rdflib terms, no store: building an rdflib Graph costs more than making the triples)."""
+    """The triples of a corpus as rdflib terms (what SHACL validation and the tests read)."""
     from rdflib import Literal, URIRef
 
     graph: set[tuple] = set()
-    add = graph.add
+    _emit(corpus, ontology, graph.add, URIRef, Literal)
+    return graph
 
-    def node(ident: str) -> URIRef:
+
+def rdf_lines(corpus: Corpus, ontology: Ontology) -> set[str]:
+    """The triples of a corpus as N-Triples lines, written as rdflib's N-Triples serializer
+    writes them, without making rdflib terms where a line can be written directly (IRIs,
+    plain and language-tagged strings, integers): the build's hot path."""
+    from rdflib.plugins.serializers.nt import _nt_row
+
+    lines: set[str] = set()
+
+    def add(triple: tuple) -> None:
+        if all(type(term) is _N3 for term in triple):
+            lines.add(f"{triple[0]} {triple[1]} {triple[2]} .")
+        else:
+            lines.add(_nt_row(tuple(_rdflib(t) for t in triple)).rstrip("\n"))
+
+    _emit(corpus, ontology, add, _iri, _literal)
+    return lines
+
+
+class _N3(str):
+    """A term already written in N-Triples form."""
+
+
+_INTEGER = f"<{XSD}integer>"
+
+
+def _iri(value: str) -> _N3:
+    return _N3(f"<{value}>")
+
+
+def _literal(value: object, lang: str | None = None, datatype: object = None) -> object:
+    """A literal's N-Triples form when it is a string or an integer; else an rdflib Literal."""
+    if type(value) is str and datatype is None:
+        quoted = '"' + value.replace("\\", "\\\\").replace("\n", "\\n").replace(
+            '"', '\\"').replace("\r", "\\r") + '"'
+        return _N3(f"{quoted}@{lang.lower()}" if lang else quoted)
+    if type(value) is int and datatype == _INTEGER:
+        return _N3(f'"{value}"^^{_INTEGER}')
+    from rdflib import Literal
+
+    return Literal(value, lang=lang, datatype=_rdflib(datatype) if datatype else None)
+
+
+def _rdflib(term: object) -> object:
+    """An rdflib term for a term of either kind."""
+    if type(term) is not _N3:
+        return term
+    from rdflib import URIRef
+    from rdflib.util import from_n3
+
+    text = str(term)
+    return URIRef(text[1:-1]) if text.startswith("<") else from_n3(text)
+
+
+def _emit(corpus: Corpus, ontology: Ontology, add: Any, URIRef: Any,  # noqa: N803
+          Literal: Any) -> None:  # noqa: N803 - the term factories stand in for rdflib's
+    """Every triple of a corpus given to ``add``, its terms made by ``URIRef``/``Literal``."""
+
+    def node(ident: str) -> Any:
         return URIRef(ID + ident)
 
-    def ikg(name: str) -> URIRef:
+    def ikg(name: str) -> Any:
         return URIRef(IKG + name)
 
     a = URIRef(RDF + "type")
@@ -144,7 +202,6 @@ def rdf_triples(corpus: Corpus, ontology: Ontology) -> set[tuple]:
             add((r, derived, node(passage.id)))
         for triple in _review_triples(r, relation):
             add(triple)
-    return graph
 
 
 def _review_triples(subject: "URIRef", item: Entity | Relation) -> list[tuple]:

@@ -155,3 +155,26 @@ def test_the_canonical_ntriples_are_rdflibs_serialisation_sorted(seed_store: Pat
     text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
     by_rdflib = "\n".join(sorted({ln for ln in text.splitlines() if ln.strip()})) + "\n"
     assert by_rdflib == stored == canonical_ntriples(graph)
+
+
+def test_the_fast_lines_are_the_lines_of_the_rdflib_terms(source_copy: Path) -> None:
+    """rdf_lines writes IRIs, strings and integers itself; each line must be the one rdflib
+    writes for the same triple (hostile text included: quotes, backslashes, line breaks)."""
+    from rdflib.plugins.serializers.nt import _nt_row
+
+    from kg.graph import rdf_lines, rdf_triples
+    from kg.loaders.corpus import load_corpus
+    from kg.ontology import load_ontology
+
+    target = source_copy / "annotations" / "000-barriers.yaml"
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("en: Data security risk",
+                                   'en: "Data \\"security\\" risk \\\\ \\r\\n\\t é"', 1),
+                      encoding="utf-8")
+    ontology = load_ontology()
+    corpus = load_corpus(source_copy, ontology)
+    expected = {_nt_row(t).rstrip("\n") for t in rdf_triples(corpus, ontology)}
+    lines = rdf_lines(corpus, ontology)
+    assert lines == expected
+    label = next(line for line in lines if "security\\\"" in line and "@en" in line)
+    assert '\\"security\\" risk \\\\' in label, label

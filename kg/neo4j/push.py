@@ -18,6 +18,7 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 
 from kg.errors import KgError
 from kg.neo4j.mapping import PropertyGraph, Schema
+from kg.neo4j.params import parse_param  # noqa: F401 - `kg neo4j query --param`
 from kg.neo4j.statements import (
     DEFAULT_BATCH_SIZE, NAME_PREFIX, NO_ID_BATCH, PROJECT_NODES, PROJECT_RELATIONSHIPS,
     SHOW_CONSTRAINTS, SHOW_INDEXES, WIPE_BATCH, WIPE_BATCH_SIZE, cleanup_plan,
@@ -485,22 +486,3 @@ def plain(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
-
-
-def parse_param(text: str) -> tuple[str, Any]:
-    """``name=value``: the value is JSON when it parses (numbers, true, lists, "quoted"),
-    else the plain string.
-
-    >>> parse_param("limit=5"), parse_param("id=barrier/x"), parse_param('n="5"')
-    (('limit', 5), ('id', 'barrier/x'), ('n', '5'))
-    """
-    import json
-
-    name, sep, raw = text.partition("=")
-    name = name.strip()
-    if not sep or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-        raise KgError(f"bad --param {text!r}", hint="write name=value, e.g. --param id=barrier/x")
-    try:
-        return name, json.loads(raw)
-    except ValueError:
-        return name, raw

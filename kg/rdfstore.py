@@ -57,12 +57,7 @@ def open_store(data_dir: Path) -> Any:
 
     ntriples, stamp = _source(data_dir)
     target = data_dir / CACHE / f"{PREFIX}{stamp['build']}-{stamp['ontology']}"
-    meta = target / "kg-source.json"
-    try:
-        ready = json.loads(meta.read_text(encoding="utf-8")) == stamp
-    except (OSError, ValueError):
-        ready = False
-    if not ready:
+    if not _made_from(target, stamp):
         ntriples = ntriples_path(data_dir)  # digest checked before it is loaded
         if not _make(target, ntriples, stamp):
             store = ox.Store()
@@ -73,6 +68,14 @@ def open_store(data_dir: Path) -> Any:
     except OSError as exc:
         raise KgError(f"cannot open the SPARQL store of this build: {exc}", where=str(target),
                       hint=f"delete {target} and run the query again") from None
+
+
+def _made_from(target: Path, stamp: dict[str, Any]) -> bool:
+    """Whether ``target`` is a complete copy made from the source ``stamp`` describes."""
+    try:
+        return json.loads((target / "kg-source.json").read_text(encoding="utf-8")) == stamp
+    except (OSError, ValueError):
+        return False
 
 
 def _make(target: Path, ntriples: Path, stamp: dict[str, Any]) -> bool:
@@ -91,6 +94,9 @@ def _make(target: Path, ntriples: Path, stamp: dict[str, Any]) -> bool:
         store.optimize()
         del store
         (tmp / "kg-source.json").write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+        if _made_from(target, stamp):  # another process made the same copy meanwhile
+            shutil.rmtree(tmp, ignore_errors=True)
+            return True
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)
     except OSError:

@@ -3,6 +3,7 @@ graph file or the ontology changed, checked, and in memory when the store cannot
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -29,6 +30,8 @@ def test_the_disk_store_answers_as_the_loaded_graph(store: Path) -> None:
 
 
 def test_it_is_made_once_per_build(store: Path) -> None:
+    for made in copies(store):
+        shutil.rmtree(made)
     open_store(store)
     [made] = copies(store)
     stamp = (made / "kg-source.json").stat().st_mtime_ns
@@ -49,6 +52,9 @@ def test_a_changed_graph_file_is_checked_before_it_is_loaded(store: Path) -> Non
 
 def test_a_read_only_store_is_queried_in_memory(store: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    for made in copies(store):  # the seed store may hold one from an earlier test
+        shutil.rmtree(made)
+
     def refuse(*args: object, **kwargs: object) -> str:
         raise PermissionError("read-only")
 
@@ -58,6 +64,8 @@ def test_a_read_only_store_is_queried_in_memory(store: Path,
 
 
 def test_the_cli_uses_it(store: Path, runner: CliRunner) -> None:
+    for made in copies(store):
+        shutil.rmtree(made)
     result = runner.invoke(app, ["sparql", QUERY, "--format", "json", "--data-dir", str(store)])
     assert result.exit_code == 0, result.stderr
     assert len(copies(store)) == 1

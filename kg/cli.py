@@ -197,7 +197,7 @@ def export(
     assert data is not None
     written = write_output(out, data, parents=parents, follow_symlinks=follow_symlinks)
     if written is not None:
-        typer.echo(f"wrote {len(data)} bytes to {written}", err=True)
+        typer.echo(f"wrote {written.stat().st_size} bytes to {written}", err=True)
 
 
 class OutputFormat(str, Enum):

@@ -13,7 +13,7 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from kg.errors import KgError
 
@@ -79,7 +79,7 @@ def check_output(path: Path, *, directory: bool = False, parents: bool = False,
     return path
 
 
-def write_atomic(path: Path, data: bytes, *, parents: bool = False,
+def write_atomic(path: Path, data: bytes | Iterable[bytes], *, parents: bool = False,
                  follow_symlinks: bool = False) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 
@@ -93,7 +93,8 @@ def write_atomic(path: Path, data: bytes, *, parents: bool = False,
             target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in _chunks(data):
+                fh.write(chunk)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
@@ -111,12 +112,17 @@ def write_atomic(path: Path, data: bytes, *, parents: bool = False,
     return target
 
 
-def write_output(out: Optional[Path], data: bytes, *, parents: bool = False,
+def _chunks(data: bytes | Iterable[bytes]) -> Iterable[bytes]:
+    return (data,) if isinstance(data, (bytes, bytearray)) else data
+
+
+def write_output(out: Optional[Path], data: bytes | Iterable[bytes], *, parents: bool = False,
                  follow_symlinks: bool = False) -> Optional[Path]:
-    """``data`` to standard output (``out`` None or ``-``, returns None) or atomically to a
-    checked file (returns the path written)."""
+    """``data`` (bytes, or chunks of them: an export that streams) to standard output (``out``
+    None or ``-``, returns None) or atomically to a checked file (returns the path written)."""
     if is_stdout(out):
-        sys.stdout.buffer.write(data)
+        for chunk in _chunks(data):
+            sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return None
     assert out is not None

@@ -492,7 +492,15 @@ def ntriples_path(data_dir: Path) -> Path:
             raise _Vanished(f"{GRAPH_NT}: missing") from None
         key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
         if _CHECKED.get(key) != expected:
-            _read(data_dir, build, manifest, GRAPH_NT)
+            try:
+                found = _entry(path)  # hashed in blocks: memory stays flat
+            except FileNotFoundError:
+                raise _Vanished(f"{GRAPH_NT}: missing") from None
+            except OSError as exc:
+                raise _damaged(data_dir, f"{GRAPH_NT}: {exc.strerror}") from None
+            if found != manifest["files"][GRAPH_NT]:
+                raise _damaged(data_dir, f"{GRAPH_NT}: content does not match its SHA-256 "
+                                         f"in the manifest")
             _CHECKED[key] = expected
         return path
 

@@ -2,21 +2,96 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
-from kg.graph import PREFIXES
-from kg.store import read_ntriples
-
-
-def export_turtle(data_dir: Path, out: Path | None = None) -> bytes:
-    """Turtle, byte-stable."""
-    return export_rdf(data_dir, "ttl")
+from kg.errors import KgError
+from kg.graph import PREFIXES, RDF
+from kg.store import ntriples_path, read_ntriples
 
 
-def export_ntriples(data_dir: Path, out: Path | None = None) -> bytes:
-    """Canonical (sorted) N-Triples."""
-    return export_rdf(data_dir, "nt")
+def export_turtle(data_dir: Path, out: Path | None = None) -> Iterator[bytes]:
+    """Turtle, byte-stable, streamed: one subject block at a time from the canonical N-Triples
+    (memory stays flat whatever the size of the graph)."""
+    return turtle_chunks(_open(data_dir))
+
+
+def export_ntriples(data_dir: Path, out: Path | None = None) -> Iterator[bytes]:
+    """Canonical (sorted) N-Triples: the stored file, streamed (its digest checked)."""
+    return _file_chunks(_open(data_dir))
+
+
+def _open(data_dir: Path) -> BinaryIO:
+    """The checked ``graph.nt`` of the current build, opened now: a build that prunes it
+    later cannot take it away from the export."""
+    path = ntriples_path(data_dir)
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise KgError(f"cannot read the stored graph: {exc.strerror}", where=str(path),
+                      hint="a build may have replaced it: run the export again") from None
+
+
+#: Turtle prefixes: the project's, and rdf: for the reified statements (rdf:type is ``a``).
+TURTLE_PREFIXES = {**PREFIXES, "rdf": RDF, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_TYPE = f"<{RDF}type>"
+CHUNK = 1 << 20
+
+
+def _file_chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        yield from iter(lambda: handle.read(CHUNK), b"")
+
+
+def _compact(term: str, namespaces: list[tuple[str, str]]) -> str:
+    """``<iri>`` as ``prefix:local`` when a prefix covers it with a plain local name."""
+    if not term.startswith("<"):
+        return term
+    iri = term[1:-1]
+    for namespace, prefix in namespaces:
+        if iri.startswith(namespace) and _LOCAL.fullmatch(iri[len(namespace):]):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return term
+
+
+def turtle_chunks(ntriples: Path | BinaryIO) -> Iterator[bytes]:
+    """Turtle of a canonical N-Triples file: the prefixes, then each subject's triples as one
+    block in the file's (sorted) order. A canonical line is ``<s> <p> object .``; literals are
+    written as in N-Triples, which Turtle reads the same way."""
+    namespaces = sorted(((ns, prefix) for prefix, ns in TURTLE_PREFIXES.items()),
+                        key=lambda item: -len(item[0]))
+    head = "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in
+                   sorted(TURTLE_PREFIXES.items()))
+    out: list[str] = [head]
+    size = len(head)
+    subject = None
+    binary = ntriples.open("rb") if isinstance(ntriples, Path) else ntriples
+    with io.TextIOWrapper(binary, encoding="utf-8", newline="\n") as handle:
+        for line in handle:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            s, p, o = line[:-2].split(" ", 2)
+            verb = "a" if p == _TYPE else _compact(p, namespaces)
+            text = f"{verb} {_compact(o, namespaces)}"
+            if s != subject:
+                piece = (" .\n" if subject is not None else "") + \
+                    f"\n{_compact(s, namespaces)}\n    {text}"
+                subject = s
+            else:
+                piece = f" ;\n    {text}"
+            out.append(piece)
+            size += len(piece)
+            if size >= CHUNK:
+                yield "".join(out).encode("utf-8")
+                out, size = [], 0
+    if subject is not None:
+        out.append(" .\n")
+    yield "".join(out).encode("utf-8")
 
 
 def export_jsonld(data_dir: Path, out: Path | None = None) -> bytes:
@@ -25,7 +100,9 @@ def export_jsonld(data_dir: Path, out: Path | None = None) -> bytes:
 
 
 def export_rdf(data_dir: Path, fmt: str) -> bytes:
-    """The current build serialised as ``fmt``; the same store always gives the same bytes."""
+    """The current build serialised as ``fmt``, whole; the same store gives the same bytes."""
+    if fmt == "ttl":
+        return b"".join(export_turtle(data_dir))
     data = read_ntriples(data_dir)
     if fmt == "nt":
         return data

@@ -7,7 +7,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from kg.exporters.rdf import CHUNK, export_ntriples, export_turtle, turtle_chunks
+from kg.exporters.rdf import (CHUNK, export_jsonld, export_ntriples, export_turtle,
+                              jsonld_chunks, turtle_chunks)
 from kg.graph import canonical_ntriples
 from kg.store import read_ntriples
 
@@ -32,6 +33,9 @@ def test_hostile_literals_and_iris_survive_the_turtle_writer(tmp_path: Path) -> 
     text = b"".join(turtle_chunks(nt)).decode("utf-8")
     assert "a ikg:Barrier" in text
     assert isomorphic(Graph().parse(data=text, format="turtle"), graph)
+    text = b"".join(jsonld_chunks(nt)).decode("utf-8")
+    assert '"@type": ["ikg:Barrier"]' in text
+    assert isomorphic(Graph().parse(data=text, format="json-ld"), graph)
 
 
 def test_the_seed_exports_stream_in_chunks_and_read_back(seed_store: Path) -> None:
@@ -41,3 +45,6 @@ def test_the_seed_exports_stream_in_chunks_and_read_back(seed_store: Path) -> No
     assert isomorphic(Graph().parse(data=b"".join(chunks).decode("utf-8"), format="turtle"),
                       reference)
     assert b"".join(export_ntriples(seed_store)) == read_ntriples(seed_store)
+    chunks = list(export_jsonld(seed_store))
+    assert isomorphic(Graph().parse(data=b"".join(chunks).decode("utf-8"), format="json-ld"),
+                      reference)

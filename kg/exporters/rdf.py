@@ -94,15 +94,107 @@ def turtle_chunks(ntriples: Path | BinaryIO) -> Iterator[bytes]:
     yield "".join(out).encode("utf-8")
 
 
-def export_jsonld(data_dir: Path, out: Path | None = None) -> bytes:
-    """JSON-LD with a prefix context, arrays sorted."""
-    return export_rdf(data_dir, "jsonld")
+def export_jsonld(data_dir: Path, out: Path | None = None) -> Iterator[bytes]:
+    """JSON-LD with a prefix context, streamed: one node object per subject (one per line, in
+    the canonical file's order, every array sorted)."""
+    return jsonld_chunks(_open(data_dir))
+
+
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+_UNESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'",
+              "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """The string an N-Triples string literal's body stands for."""
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        return chr(int(code[1:], 16)) if code[0] in "uU" and len(code) > 1 else \
+            _UNESCAPED.get(code, code)
+
+    return _ESCAPE.sub(one, text)
+
+
+def _json_iri(iri: str, namespaces: list[tuple[str, str]]) -> str:
+    """An IRI as JSON-LD writes it: ``prefix:rest`` under a context prefix, else whole."""
+    for namespace, prefix in namespaces:
+        rest = iri[len(namespace):]
+        if iri.startswith(namespace) and rest and not rest.startswith("//"):
+            return f"{prefix}:{rest}"
+    return iri
+
+
+def _json_value(term: str, namespaces: list[tuple[str, str]]) -> dict[str, str]:
+    if term.startswith("<"):
+        return {"@id": _json_iri(term[1:-1], namespaces)}
+    end = term.rindex('"')
+    value = {"@value": _unescape(term[1:end])}
+    suffix = term[end + 1:]
+    if suffix.startswith("@"):
+        value["@language"] = suffix[1:]
+    elif suffix.startswith("^^<"):
+        value["@type"] = _json_iri(suffix[3:-1], namespaces)
+    return value
+
+
+def jsonld_chunks(ntriples: Path | BinaryIO) -> Iterator[bytes]:
+    """JSON-LD of a canonical N-Triples file, a node object per subject."""
+    namespaces = sorted(((ns, prefix) for prefix, ns in TURTLE_PREFIXES.items()),
+                        key=lambda item: -len(item[0]))
+    context = json.dumps(dict(sorted(TURTLE_PREFIXES.items())), sort_keys=True)
+    out = [f'{{\n "@context": {context},\n "@graph": [']
+    size = len(out[0])
+    first = True
+    for subject, pairs in _subject_blocks(ntriples):
+        node: dict[str, list[object]] = {}
+        for p, o in pairs:
+            if p == _TYPE and o.startswith("<"):
+                node.setdefault("@type", []).append(_json_iri(o[1:-1], namespaces))
+            else:
+                node.setdefault(_json_iri(p[1:-1], namespaces), []).append(
+                    _json_value(o, namespaces))
+        item: dict[str, object] = {"@id": _json_iri(subject[1:-1], namespaces)}
+        for key, values in node.items():
+            item[key] = sorted(values, key=lambda v: json.dumps(v, ensure_ascii=False,
+                                                                sort_keys=True))
+        piece = ("\n  " if first else ",\n  ") + json.dumps(item, ensure_ascii=False,
+                                                             sort_keys=True)
+        first = False
+        out.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(out).encode("utf-8")
+            out, size = [], 0
+    out.append("\n ]\n}\n")
+    yield "".join(out).encode("utf-8")
+
+
+def _subject_blocks(ntriples: Path | BinaryIO) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """(subject, [(predicate, object), …]) of each subject of a canonical N-Triples file."""
+    binary = ntriples.open("rb") if isinstance(ntriples, Path) else ntriples
+    subject: str | None = None
+    pairs: list[tuple[str, str]] = []
+    with io.TextIOWrapper(binary, encoding="utf-8", newline="\n") as handle:
+        for line in handle:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            s, p, o = line[:-2].split(" ", 2)
+            if s != subject:
+                if subject is not None:
+                    yield subject, pairs
+                subject, pairs = s, []
+            pairs.append((p, o))
+    if subject is not None:
+        yield subject, pairs
 
 
 def export_rdf(data_dir: Path, fmt: str) -> bytes:
     """The current build serialised as ``fmt``, whole; the same store gives the same bytes."""
     if fmt == "ttl":
         return b"".join(export_turtle(data_dir))
+    if fmt == "jsonld":
+        return b"".join(export_jsonld(data_dir))
     data = read_ntriples(data_dir)
     if fmt == "nt":
         return data

@@ -10,7 +10,7 @@ from typing import BinaryIO, Iterator
 
 from kg.errors import KgError
 from kg.graph import PREFIXES, RDF
-from kg.store import ntriples_path, read_ntriples
+from kg.store import ntriples_path
 
 
 def export_turtle(data_dir: Path, out: Path | None = None) -> Iterator[bytes]:
@@ -191,33 +191,7 @@ def _subject_blocks(ntriples: Path | BinaryIO) -> Iterator[tuple[str, list[tuple
 
 def export_rdf(data_dir: Path, fmt: str) -> bytes:
     """The current build serialised as ``fmt``, whole; the same store gives the same bytes."""
-    if fmt == "ttl":
-        return b"".join(export_turtle(data_dir))
-    if fmt == "jsonld":
-        return b"".join(export_jsonld(data_dir))
-    data = read_ntriples(data_dir)
-    if fmt == "nt":
-        return data
-    from rdflib import Graph
-
-    graph = Graph()
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    graph.parse(data=data.decode("utf-8"), format="nt")
-    if fmt == "ttl":
-        return graph.serialize(format="turtle", encoding="utf-8")
-    if fmt == "jsonld":
-        text = graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True)
-        data = _canonical(json.loads(text))
-        return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
-    raise ValueError(f"unknown RDF format {fmt!r}")
-
-
-def _canonical(value: object) -> object:
-    """Sort every JSON-LD array so that the serialisation does not depend on triple order."""
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [_canonical(v) for v in value]
-        return sorted(items, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
-    return value
+    chunks = {"ttl": export_turtle, "jsonld": export_jsonld, "nt": export_ntriples}.get(fmt)
+    if chunks is None:
+        raise ValueError(f"unknown RDF format {fmt!r}")
+    return b"".join(chunks(data_dir))

@@ -20,7 +20,7 @@ that write are refused before anything runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from kg.cypher.lexer import Token, matching, quote, tokenize
 from kg.errors import KgError
@@ -637,17 +637,21 @@ def _projection(seg: list[Token], state: _State) -> str:
     return f"{head} {distinct}" + ", ".join(items) + " "
 
 
-def _alias_index(item: list[Token]) -> int | None:
-    """The index of a depth-0 ``AS`` (an alias), if any."""
+def _top_level(tokens: list[Token]) -> Iterator[tuple[int, Token]]:
+    """(index, token) of the tokens outside any bracket."""
     depth = 0
-    for i, tok in enumerate(item):
+    for i, tok in enumerate(tokens):
         if tok.kind == "op" and tok.text in "([{":
             depth += 1
         elif tok.kind == "op" and tok.text in ")]}":
             depth -= 1
-        elif depth == 0 and tok.word == "AS":
-            return i
-    return None
+        elif depth == 0:
+            yield i, tok
+
+
+def _alias_index(item: list[Token]) -> int | None:
+    """The index of a depth-0 ``AS`` (an alias), if any."""
+    return next((i for i, tok in _top_level(item) if tok.word == "AS"), None)
 
 
 def _order(seg: list[Token], parts: list[str], state: _State) -> str:
@@ -905,15 +909,10 @@ def _list(tokens: list[Token], state: _State) -> str:
 
 def _comprehension(var: Token, rest: list[Token], state: _State) -> str:
     where_at = bar_at = None
-    depth = 0
-    for i, tok in enumerate(rest):
-        if tok.kind == "op" and tok.text in "([{":
-            depth += 1
-        elif tok.kind == "op" and tok.text in ")]}":
-            depth -= 1
-        elif depth == 0 and tok.word == "WHERE" and where_at is None:
+    for i, tok in _top_level(rest):
+        if tok.word == "WHERE" and where_at is None:
             where_at = i
-        elif depth == 0 and tok.text == "|" and bar_at is None:
+        elif tok.text == "|" and bar_at is None:
             bar_at = i
     stop = min(x for x in (where_at, bar_at, len(rest)) if x is not None)
     source = _expr(rest[:stop], state).strip()

@@ -60,37 +60,37 @@ def _compact(term: str, namespaces: list[tuple[str, str]]) -> str:
 
 def turtle_chunks(ntriples: Path | BinaryIO) -> Iterator[bytes]:
     """Turtle of a canonical N-Triples file: the prefixes, then each subject's triples as one
-    block in the file's (sorted) order. A canonical line is ``<s> <p> object .``; literals are
-    written as in N-Triples, which Turtle reads the same way."""
-    namespaces = sorted(((ns, prefix) for prefix, ns in TURTLE_PREFIXES.items()),
-                        key=lambda item: -len(item[0]))
-    head = "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in
-                   sorted(TURTLE_PREFIXES.items()))
-    out: list[str] = [head]
-    size = len(head)
-    subject = None
-    binary = ntriples.open("rb") if isinstance(ntriples, Path) else ntriples
-    with io.TextIOWrapper(binary, encoding="utf-8", newline="\n") as handle:
-        for line in handle:
-            line = line.rstrip("\n")
-            if not line:
-                continue
-            s, p, o = line[:-2].split(" ", 2)
-            verb = "a" if p == _TYPE else _compact(p, namespaces)
-            text = f"{verb} {_compact(o, namespaces)}"
-            if s != subject:
-                piece = (" .\n" if subject is not None else "") + \
-                    f"\n{_compact(s, namespaces)}\n    {text}"
-                subject = s
-            else:
-                piece = f" ;\n    {text}"
-            out.append(piece)
-            size += len(piece)
-            if size >= CHUNK:
-                yield "".join(out).encode("utf-8")
-                out, size = [], 0
-    if subject is not None:
-        out.append(" .\n")
+    block in the file's (sorted) order; literals are written as in N-Triples, which Turtle
+    reads the same way."""
+    namespaces = _namespaces()
+
+    def pieces() -> Iterator[str]:
+        yield "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in
+                      sorted(TURTLE_PREFIXES.items()))
+        for subject, pairs in _subject_blocks(ntriples):
+            lines = [f"{'a' if p == _TYPE else _compact(p, namespaces)} "
+                     f"{_compact(o, namespaces)}" for p, o in pairs]
+            yield f"\n{_compact(subject, namespaces)}\n    " + " ;\n    ".join(lines) + " .\n"
+
+    return _chunked(pieces())
+
+
+def _namespaces() -> list[tuple[str, str]]:
+    """(namespace, prefix) of the export prefixes, longest namespace first."""
+    return sorted(((ns, prefix) for prefix, ns in TURTLE_PREFIXES.items()),
+                  key=lambda item: -len(item[0]))
+
+
+def _chunked(pieces: Iterator[str]) -> Iterator[bytes]:
+    """Text pieces as UTF-8 chunks of about :data:`CHUNK` bytes."""
+    out: list[str] = []
+    size = 0
+    for piece in pieces:
+        out.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(out).encode("utf-8")
+            out, size = [], 0
     yield "".join(out).encode("utf-8")
 
 
@@ -139,34 +139,32 @@ def _json_value(term: str, namespaces: list[tuple[str, str]]) -> dict[str, str]:
 
 def jsonld_chunks(ntriples: Path | BinaryIO) -> Iterator[bytes]:
     """JSON-LD of a canonical N-Triples file, a node object per subject."""
-    namespaces = sorted(((ns, prefix) for prefix, ns in TURTLE_PREFIXES.items()),
-                        key=lambda item: -len(item[0]))
-    context = json.dumps(dict(sorted(TURTLE_PREFIXES.items())), sort_keys=True)
-    out = [f'{{\n "@context": {context},\n "@graph": [']
-    size = len(out[0])
-    first = True
-    for subject, pairs in _subject_blocks(ntriples):
-        node: dict[str, list[object]] = {}
+    namespaces = _namespaces()
+
+    def node(subject: str, pairs: list[tuple[str, str]]) -> str:
+        values: dict[str, list[object]] = {}
         for p, o in pairs:
             if p == _TYPE and o.startswith("<"):
-                node.setdefault("@type", []).append(_json_iri(o[1:-1], namespaces))
+                values.setdefault("@type", []).append(_json_iri(o[1:-1], namespaces))
             else:
-                node.setdefault(_json_iri(p[1:-1], namespaces), []).append(
+                values.setdefault(_json_iri(p[1:-1], namespaces), []).append(
                     _json_value(o, namespaces))
         item: dict[str, object] = {"@id": _json_iri(subject[1:-1], namespaces)}
-        for key, values in node.items():
-            item[key] = sorted(values, key=lambda v: json.dumps(v, ensure_ascii=False,
-                                                                sort_keys=True))
-        piece = ("\n  " if first else ",\n  ") + json.dumps(item, ensure_ascii=False,
-                                                             sort_keys=True)
-        first = False
-        out.append(piece)
-        size += len(piece)
-        if size >= CHUNK:
-            yield "".join(out).encode("utf-8")
-            out, size = [], 0
-    out.append("\n ]\n}\n")
-    yield "".join(out).encode("utf-8")
+        for key, found in values.items():
+            item[key] = sorted(found, key=lambda v: json.dumps(v, ensure_ascii=False,
+                                                               sort_keys=True))
+        return json.dumps(item, ensure_ascii=False, sort_keys=True)
+
+    def pieces() -> Iterator[str]:
+        context = json.dumps(dict(sorted(TURTLE_PREFIXES.items())), sort_keys=True)
+        yield f'{{\n "@context": {context},\n "@graph": ['
+        separator = "\n  "
+        for subject, pairs in _subject_blocks(ntriples):
+            yield separator + node(subject, pairs)
+            separator = ",\n  "
+        yield "\n ]\n}\n"
+
+    return _chunked(pieces())
 
 
 def _subject_blocks(ntriples: Path | BinaryIO) -> Iterator[tuple[str, list[tuple[str, str]]]]:

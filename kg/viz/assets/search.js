@@ -1,0 +1,287 @@
+/* KGSearch: ranked, typo-tolerant search over node records, inside the page (no DOM, no network).
+ *
+ *   var index = KGSearch.createIndex(records);   // {id, cls, label, alt, definition, quotes}
+ *   index.query("data secruity", 50)   -> [{id, score, field}]   best first (score, then id)
+ *   var cancel = index.start(text, 50, function (hits) {...});  // same answer, in <= 30 ms slices
+ *
+ * Texts are folded like kg/search.py `fold` (NFKC, case folding, whitespace removed). Scores:
+ *   100  the exact id, or an exact label          99  an exact alternative label
+ *   80-95 / 78-93 / 70-85 / 60-75 / 55-70  the query inside a label / alt label / id /
+ *        definition / quote, higher the more of the text it covers
+ *   35-75 every Latin word of the query matches a word of the text within 1 edit (2 from 8
+ *        letters; a transposition is one edit) or as a word prefix (from 3 letters)
+ * A record takes the best of its texts (field = where). CJK text needs no words: a substring of
+ * any length finds it.
+ *
+ * Differences from the CLI `kg search`, on purpose: the page also finds ids; the CLI breaks a
+ * tie by id, the page by how much of the matched text the query covers ("data security" in the
+ * label "Data security risk" beats it inside "data security and algorithmic bias"); a relation's
+ * evidence is not searched (records carry only the node's own quotes).
+ * ES2017, one global.
+ */
+(function (root) {
+  "use strict";
+
+  var SLICE_MS = 30;
+  var CHUNK = 4000;           // texts per unit of work
+  var SEP = "\u0001";
+  var FIELDS = ["id", "label", "alt", "definition", "quote"];
+  var EXACT = { id: 100, label: 100, alt: 99 };
+  var SUBSTRING = { label: [80, 15], alt: [78, 15], id: [70, 15], definition: [60, 15],
+                    quote: [55, 15] };
+  var FUZZY = { label: [50, 25], alt: [48, 25], definition: [40, 25], quote: [35, 25] };
+  var WORD = /[a-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]+/g;
+
+  var now = (typeof performance !== "undefined" && performance.now) ?
+    function () { return performance.now(); } : function () { return Date.now(); };
+
+  /* NFKC + case folding (toLowerCase plus the few full case foldings that differ). */
+  function casefold(text) {
+    return String(text).normalize("NFKC").toLowerCase()
+      .replace(/\u00df/g, "ss").replace(/\u03c2/g, "\u03c3").replace(/\u1e9e/g, "ss");
+  }
+
+  /* The whitespace-free folded form every substring score is computed on. */
+  function fold(text) { return casefold(text).replace(/\s+/g, ""); }
+
+  function words(folded) { return folded.match(WORD) || []; }
+
+  /* Optimal-string-alignment distance of a and b, or max + 1 once it must exceed max. */
+  function distance(a, b, max) {
+    var n = a.length;
+    var m = b.length;
+    if (Math.abs(n - m) > max) { return max + 1; }
+    var prev2 = null;
+    var prev = new Array(m + 1);
+    for (var j = 0; j <= m; j++) { prev[j] = j; }
+    for (var i = 1; i <= n; i++) {
+      var cur = new Array(m + 1);
+      cur[0] = i;
+      var best = cur[0];
+      for (j = 1; j <= m; j++) {
+        var c = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+        var v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + c);
+        if (prev2 && i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) &&
+            a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) {
+          v = Math.min(v, prev2[j - 2] + 1);
+        }
+        cur[j] = v;
+        if (v < best) { best = v; }
+      }
+      if (best > max) { return max + 1; }
+      prev2 = prev;
+      prev = cur;
+    }
+    return prev[m];
+  }
+
+  function allowedEdits(word) { return word.length >= 8 ? 2 : (word.length >= 4 ? 1 : 0); }
+
+  /* One searchable text per (record, field, raw text), folded, grouped in chunks. */
+  function createIndex(records) {
+    var ids = [];
+    var texts = { id: [], label: [], alt: [], definition: [], quote: [] };
+    var owners = { id: [], label: [], alt: [], definition: [], quote: [] };
+    var vocab = new Map();   // word -> [text slot, ...] (slot = field index * 2^26 + text)
+    var wordCount = { label: [], alt: [], definition: [], quote: [] };
+
+    function add(field, record, raw) {
+      if (typeof raw !== "string" || !raw) { return; }
+      var f = fold(raw);
+      if (!f) { return; }
+      var at = texts[field].length;
+      texts[field].push(f);
+      owners[field].push(record);
+      if (field === "id") { return; }
+      var list = words(casefold(raw));
+      wordCount[field].push(list.length);
+      var slot = FIELDS.indexOf(field) * 67108864 + at;
+      var mine = new Set(list);
+      mine.forEach(function (w) {
+        var posting = vocab.get(w);
+        if (!posting) { posting = []; vocab.set(w, posting); }
+        posting.push(slot);
+      });
+    }
+    function values(map) {
+      var out = [];
+      Object.keys(map || {}).sort().forEach(function (lang) {
+        var v = map[lang];
+        if (Array.isArray(v)) { v.forEach(function (x) { out.push(x); }); } else { out.push(v); }
+      });
+      return out;
+    }
+    (records || []).forEach(function (r, n) {
+      ids.push(String(r.id));
+      add("id", n, String(r.id));
+      values(r.label).forEach(function (t) { add("label", n, t); });
+      values(r.alt).forEach(function (t) { add("alt", n, t); });
+      values(r.definition).forEach(function (t) { add("definition", n, t); });
+      (r.quotes || []).forEach(function (t) { add("quote", n, t); });
+    });
+    // chunks: one joined string per CHUNK texts, with the start offset of each text
+    var chunks = [];
+    FIELDS.forEach(function (field) {
+      var list = texts[field];
+      for (var from = 0; from < list.length; from += CHUNK) {
+        var part = list.slice(from, from + CHUNK);
+        var starts = new Array(part.length);
+        var pos = 0;
+        for (var i = 0; i < part.length; i++) { starts[i] = pos; pos += part[i].length + 1; }
+        chunks.push({ field: field, from: from, joined: part.join(SEP) + SEP, starts: starts });
+      }
+    });
+    var vocabWords = Array.from(vocab.keys()).sort();
+
+    /* The work of one query as a list of steps; each step is small (<= CHUNK texts). */
+    function plan(text) {
+      var key = fold(String(text == null ? "" : text).slice(0, 200));
+      var best = new Map();   // record -> [score, field]
+      function offer(record, score, field) {
+        var old = best.get(record);
+        if (!old || score > old[0] ||
+            (score === old[0] && FIELDS.indexOf(field) < FIELDS.indexOf(old[1]))) {
+          best.set(record, [score, field]);
+        }
+      }
+      var steps = [];
+      if (!key || key.indexOf(SEP) >= 0) { return { steps: steps, best: best }; }
+      chunks.forEach(function (chunk) {
+        steps.push(function () {
+          var joined = chunk.joined;
+          var starts = chunk.starts;
+          var list = texts[chunk.field];
+          var own = owners[chunk.field];
+          var last = -1;
+          var at = joined.indexOf(key);
+          while (at >= 0) {
+            var lo = 0;
+            var hi = starts.length - 1;
+            while (lo < hi) {   // the text holding offset `at`
+              var mid = (lo + hi + 1) >> 1;
+              if (starts[mid] <= at) { lo = mid; } else { hi = mid - 1; }
+            }
+            if (lo !== last) {
+              last = lo;
+              var t = list[chunk.from + lo];
+              var score;
+              if (t.length === key.length && EXACT[chunk.field]) {
+                score = EXACT[chunk.field];
+              } else {
+                var s = SUBSTRING[chunk.field];
+                score = s[0] + s[1] * key.length / t.length;
+              }
+              offer(own[chunk.from + lo], score, chunk.field);
+            }
+            var next = lo + 1 < starts.length ? starts[lo + 1] : joined.length;
+            at = joined.indexOf(key, next);
+          }
+        });
+      });
+      var qwords = words(casefold(String(text).slice(0, 200)));
+      if (qwords.length) {
+        // per query word: text slot -> best similarity, from the vocabulary
+        var sims = qwords.map(function () { return new Map(); });
+        var step = 2000;
+        for (var from = 0; from < vocabWords.length; from += step) {
+          (function (from) {
+            steps.push(function () {
+              var end = Math.min(from + step, vocabWords.length);
+              for (var i = from; i < end; i++) {
+                var w = vocabWords[i];
+                for (var q = 0; q < qwords.length; q++) {
+                  var qw = qwords[q];
+                  var sim = 0;
+                  if (w === qw) {
+                    sim = 1;
+                  } else {
+                    var max = allowedEdits(qw);
+                    var d = max ? distance(qw, w, max) : max + 1;
+                    if (d <= max) {
+                      sim = 1 - d / Math.max(qw.length, w.length);
+                    } else if (qw.length >= 3 && w.length > qw.length && w.indexOf(qw) === 0) {
+                      sim = 0.9 * qw.length / w.length + 0.05;
+                    }
+                  }
+                  if (sim > 0) {
+                    var posting = vocab.get(w);
+                    var map = sims[q];
+                    for (var p = 0; p < posting.length; p++) {
+                      var slot = posting[p];
+                      var old = map.get(slot);
+                      if (old === undefined || sim > old) { map.set(slot, sim); }
+                    }
+                  }
+                }
+              }
+            });
+          })(from);
+        }
+        steps.push(function () {
+          sims.sort(function (x, y) { return x.size - y.size; });
+          sims[0].forEach(function (sim0, slot) {
+            var total = sim0;
+            for (var q = 1; q < sims.length; q++) {
+              var s = sims[q].get(slot);
+              if (s === undefined) { return; }
+              total += s;
+            }
+            var field = FIELDS[Math.floor(slot / 67108864)];
+            var at = slot % 67108864;
+            var cover = Math.min(1, qwords.length / Math.max(1, wordCount[field][at]));
+            var f = FUZZY[field];
+            offer(owners[field][at], f[0] + f[1] * (total / qwords.length) * (0.5 + 0.5 * cover),
+                  field);
+          });
+        });
+      }
+      return { steps: steps, best: best };
+    }
+
+    function finish(best, limit) {
+      var hits = [];
+      best.forEach(function (v, record) {
+        hits.push({ id: ids[record], score: Math.round(v[0] * 100) / 100, field: v[1] });
+      });
+      hits.sort(function (a, b) {
+        return b.score - a.score || (a.id < b.id ? -1 : (a.id > b.id ? 1 : 0));
+      });
+      return hits.slice(0, limit == null ? 50 : limit);
+    }
+
+    function query(text, limit) {
+      var work = plan(text);
+      work.steps.forEach(function (s) { s(); });
+      return finish(work.best, limit);
+    }
+
+    function start(text, limit, onDone) {
+      var work = plan(text);
+      var next = 0;
+      var cancelled = false;
+      var timer = null;
+      function run() {
+        timer = null;
+        if (cancelled) { return; }
+        var began = now();
+        while (next < work.steps.length) {
+          work.steps[next++]();
+          if (now() - began >= SLICE_MS && next < work.steps.length) {
+            timer = setTimeout(run, 0);
+            return;
+          }
+        }
+        onDone(finish(work.best, limit));
+      }
+      timer = setTimeout(run, 0);
+      return function cancel() {
+        cancelled = true;
+        if (timer !== null) { clearTimeout(timer); timer = null; }
+      };
+    }
+
+    return { query: query, start: start, size: records ? records.length : 0 };
+  }
+
+  root.KGSearch = { createIndex: createIndex, fold: fold };
+})(typeof window !== "undefined" ? window : globalThis);

@@ -9,7 +9,8 @@
  *   80-95 / 78-93 / 70-85 / 60-75 / 55-70  the query inside a label / alt label / id /
  *        definition / quote, higher the more of the text it covers
  *   35-75 every Latin word of the query matches a word of the text within 1 edit (2 from 8
- *        letters; a transposition is one edit) or as a word prefix (from 3 letters)
+ *        letters; a transposition is one edit; numbers exactly) or as a word prefix (from 3
+ *        letters)
  * A record takes the best of its texts (field = where). CJK text needs no words: a substring of
  * any length finds it.
  *
@@ -75,7 +76,11 @@
     return prev[m];
   }
 
-  function allowedEdits(word) { return word.length >= 8 ? 2 : (word.length >= 4 ? 1 : 0); }
+  /* Edits a query word may be away from a text word: none for numbers (123 is not 124). */
+  function allowedEdits(word) {
+    if (/^[0-9]+$/.test(word)) { return 0; }
+    return word.length >= 8 ? 2 : (word.length >= 4 ? 1 : 0);
+  }
 
   /* One searchable text per (record, field, raw text), folded, grouped in chunks. */
   function createIndex(records) {

@@ -243,15 +243,40 @@
       return { steps: steps, best: best };
     }
 
+    /* The best `limit` hits (score desc, then id) without sorting every match. */
     function finish(best, limit) {
-      var hits = [];
+      var k = limit == null ? 50 : Math.max(0, Math.floor(limit));
+      function worse(x, y) {   // x ranks below y
+        return x[0] < y[0] || (x[0] === y[0] && ids[x[1]] > ids[y[1]]);
+      }
+      var heap = [];   // min-heap (worst on top) of [score, record, field]
+      function down(i) {
+        for (;;) {
+          var l = 2 * i + 1;
+          var r = l + 1;
+          var m = i;
+          if (l < heap.length && worse(heap[l], heap[m])) { m = l; }
+          if (r < heap.length && worse(heap[r], heap[m])) { m = r; }
+          if (m === i) { return; }
+          var t = heap[i]; heap[i] = heap[m]; heap[m] = t; i = m;
+        }
+      }
       best.forEach(function (v, record) {
-        hits.push({ id: ids[record], score: Math.round(v[0] * 100) / 100, field: v[1] });
+        var item = [Math.round(v[0] * 100) / 100, record, v[1]];
+        if (heap.length < k) {
+          heap.push(item);
+          for (var i = heap.length - 1; i > 0;) {
+            var p = (i - 1) >> 1;
+            if (!worse(heap[i], heap[p])) { break; }
+            var t = heap[i]; heap[i] = heap[p]; heap[p] = t; i = p;
+          }
+        } else if (k > 0 && worse(heap[0], item)) {
+          heap[0] = item;
+          down(0);
+        }
       });
-      hits.sort(function (a, b) {
-        return b.score - a.score || (a.id < b.id ? -1 : (a.id > b.id ? 1 : 0));
-      });
-      return hits.slice(0, limit == null ? 50 : limit);
+      heap.sort(function (x, y) { return worse(x, y) ? 1 : (worse(y, x) ? -1 : 0); });
+      return heap.map(function (h) { return { id: ids[h[1]], score: h[0], field: h[2] }; });
     }
 
     function query(text, limit) {

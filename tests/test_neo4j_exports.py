@@ -186,7 +186,7 @@ def test_graphml_round_trips_through_networkx(seed_store: Path, mapped, tmp_path
 
     graph, schema = mapped
     path = tmp_path / "graph.graphml"
-    path.write_bytes(export_graphml(seed_store))
+    path.write_bytes(b"".join(export_graphml(seed_store)))
     back = nx.read_graphml(path, force_multigraph=True)
     assert set(back.nodes) == {n.id for n in graph.nodes}
     for node in graph.nodes:
@@ -206,13 +206,13 @@ def test_graphml_round_trips_through_networkx(seed_store: Path, mapped, tmp_path
 
 
 def test_exports_are_byte_stable(seed_store: Path) -> None:
-    assert export_cypher(seed_store) == export_cypher(seed_store)
-    assert export_graphml(seed_store) == export_graphml(seed_store)
+    assert b"".join(export_cypher(seed_store)) == b"".join(export_cypher(seed_store))
+    assert b"".join(export_graphml(seed_store)) == b"".join(export_graphml(seed_store))
 
 
 def test_cypher_export_carries_every_row(seed_store: Path, mapped) -> None:
     graph, _ = mapped
-    text = export_cypher(seed_store).decode("utf-8")
+    text = b"".join(export_cypher(seed_store)).decode("utf-8")
     params = [line for line in text.splitlines() if line.startswith(":param rows => ")]
     row_start = re.compile(r"\{(?:id: '[^']*'|source: '[^']*', target: '[^']*'), props: \{")
     rows = sum(len(row_start.findall(line)) for line in params)

@@ -105,7 +105,7 @@ def test_every_statement_push_and_wipe_run_lints_clean(lint: Lint, mapped) -> No
 
 
 def test_the_cypher_export_lints_clean(lint: Lint, seed_store: Path) -> None:
-    script = export_cypher(seed_store).decode("utf-8")
+    script = b"".join(export_cypher(seed_store)).decode("utf-8")
     assert script.count(":param rows => ") > 1
     assert problems([script], lint([script])) == []
 

@@ -22,11 +22,15 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from kg.errors import KgError
 from kg.neo4j.mapping import (
-    MARKER, BOOLEAN, FLOAT, INTEGER, STRING, Node, PropertyGraph, Schema, neo4j_labels)
+    MARKER, BOOLEAN, FLOAT, INTEGER, STRING, Node, PropertyGraph, Relationship, Schema, TypeSpec,
+    neo4j_labels)
+
+if TYPE_CHECKING:
+    from kg.exporters.pgstream import IndexedGraph
 
 ARRAY_DELIMITER = "|"
 CSV_TYPES = {STRING: "string", INTEGER: "long", FLOAT: "double", BOOLEAN: "boolean"}
@@ -85,11 +89,39 @@ def _quoted(field: str | None) -> str:
 
 
 def _table(header: list[str], rows: Iterable[list[str | None]]) -> str:
+    return "".join(_table_lines(header, rows))
+
+
+def _table_lines(header: list[str], rows: Iterable[list[str | None]]) -> Iterator[str]:
+    """The lines of a CSV file (each with its line break): the header, then the rows."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(header)
+    yield buffer.getvalue()
     for row in rows:
-        buffer.write(",".join(_quoted(field) for field in row) + "\n")
-    return buffer.getvalue()
+        yield ",".join(_quoted(field) for field in row) + "\n"
+
+
+def _node_lines(names: Iterable[str], types: dict[str, str],
+                nodes: Iterable[Node]) -> Iterator[str]:
+    """A node file: nodes of one class with the property columns ``names`` (sorted, no id)."""
+    names = sorted(set(names) - {"id"})
+    header = ["id:ID", ":LABEL"] + [f"{n}:{csv_type(types[n])}" for n in names]
+    rows = ([node.id, ARRAY_DELIMITER.join(neo4j_labels(node))]
+            + [csv_field(node.props[n], node.id) if n in node.props else None for n in names]
+            for node in nodes)
+    return _table_lines(header, rows)
+
+
+def _relationship_lines(spec: TypeSpec, types: dict[str, str],
+                        rels: Iterable[Relationship]) -> Iterator[str]:
+    """A relationship file: the relationships of one type, its properties as columns."""
+    names = [p.name for p in spec.properties]
+    header = [":START_ID", ":END_ID", ":TYPE"] + [f"{n}:{csv_type(types[n])}" for n in names]
+    rows = ([r.source, r.target, r.type]
+            + [csv_field(r.props[n], f"{r.source} -{r.type}-> {r.target}")
+               if n in r.props else None for n in names]
+            for r in rels)
+    return _table_lines(header, rows)
 
 
 def node_files(graph: PropertyGraph, schema: Schema) -> dict[str, str]:
@@ -97,33 +129,18 @@ def node_files(graph: PropertyGraph, schema: Schema) -> dict[str, str]:
     by_kind: dict[str, list[Node]] = {}
     for node in graph.nodes:
         by_kind.setdefault(node.kind, []).append(node)
-    types = schema.property_types
-    out = {}
-    for kind in sorted(by_kind):
-        nodes = by_kind[kind]
-        names = sorted({k for node in nodes for k in node.props} - {"id"})
-        header = ["id:ID", ":LABEL"] + [f"{n}:{csv_type(types[n])}" for n in names]
-        rows = ([node.id, ARRAY_DELIMITER.join(neo4j_labels(node))]
-                + [csv_field(node.props[n], node.id) if n in node.props else None for n in names]
-                for node in nodes)
-        out[f"nodes/{kind}.csv"] = _table(header, rows)
-    return out
+    return {f"nodes/{kind}.csv": "".join(_node_lines(
+                {k for node in by_kind[kind] for k in node.props}, schema.property_types,
+                by_kind[kind]))
+            for kind in sorted(by_kind)}
 
 
 def relationship_files(graph: PropertyGraph, schema: Schema) -> dict[str, str]:
     """``relationships/<TYPE>.csv`` -> text, one file per relationship type."""
-    types = schema.property_types
-    out = {}
-    for spec in schema.types:
-        rels = [r for r in graph.relationships if r.type == spec.name]
-        names = [p.name for p in spec.properties]
-        header = [":START_ID", ":END_ID", ":TYPE"] + [f"{n}:{csv_type(types[n])}" for n in names]
-        rows = ([r.source, r.target, r.type]
-                + [csv_field(r.props[n], f"{r.source} -{r.type}-> {r.target}")
-                   if n in r.props else None for n in names]
-                for r in rels)
-        out[f"relationships/{spec.name}.csv"] = _table(header, rows)
-    return out
+    return {f"relationships/{spec.name}.csv": "".join(_relationship_lines(
+                spec, schema.property_types, (r for r in graph.relationships
+                                              if r.type == spec.name)))
+            for spec in schema.types}
 
 
 def import_command(files: Iterable[str], database: str = "neo4j") -> str:
@@ -142,11 +159,16 @@ def import_command(files: Iterable[str], database: str = "neo4j") -> str:
 
 def readme(graph: PropertyGraph, files: Iterable[str]) -> str:
     """README.md of the export directory, with the exact import command."""
+    return readme_text(graph.build, len(graph.nodes), len(graph.relationships), files)
+
+
+def readme_text(build: str, nodes: int, relationships: int, files: Iterable[str]) -> str:
+    """README.md of the export of a build with these counts and files."""
     files = sorted(files)
     return "\n".join([
         README_TITLE, "",
-        f"Build {graph.build or '?'}: {len(graph.nodes)} nodes, "
-        f"{len(graph.relationships)} relationships, written by `kg export --format neo4j-csv`.",
+        f"Build {build or '?'}: {nodes} nodes, "
+        f"{relationships} relationships, written by `kg export --format neo4j-csv`.",
         "Every node carries the marker label `" + MARKER + "`; arrays are joined with `"
         + ARRAY_DELIMITER + "`; passage quotes keep their line breaks (hence "
         "`--multiline-fields=true`). An empty list, or a list holding only the empty string, "
@@ -166,16 +188,40 @@ def export_neo4j_csv(data_dir: Path, out: Path | None, *, parents: bool = False,
                      follow_symlinks: bool = False) -> None:
     """Write the import directory ``out`` atomically (replacing an earlier export; missing
     parent directories only with ``parents``; a symbolic link only with ``follow_symlinks``,
-    then its target)."""
+    then its target). The files are streamed from the build's index, one row at a time."""
+    from kg.exporters.pgstream import IndexedGraph
     from kg.fileio import check_output
-
-    from kg.neo4j.mapping import load
 
     if out is None:
         raise KgError("format neo4j-csv writes a directory", hint="pass --out DIR")
     out = check_output(out, directory=True, parents=parents, follow_symlinks=follow_symlinks)
-    graph, schema = load(data_dir)
-    write_directory(out, export_texts(graph, schema), parents=parents)
+    with IndexedGraph(data_dir) as graph:
+        write_directory(out, stream_texts(graph), parents=parents)
+
+
+def stream_texts(graph: "IndexedGraph") -> dict[str, Iterable[str]]:
+    """Every file of the import directory of an indexed graph: relative path -> its text as
+    pieces, produced when written (the same text as :func:`export_texts`)."""
+    from kg.neo4j.statements import constraint_statements
+
+    types = graph.schema.property_types
+    files: dict[str, Iterable[str]] = {}
+    for kind, kinds, passages in graph.kinds():
+        files[f"nodes/{kind}.csv"] = _lazy(_node_lines, graph.kind_props[kind], types,
+                                           _lazy(graph.nodes, kinds, passages))
+    for spec in graph.schema.types:
+        files[f"relationships/{spec.name}.csv"] = _lazy(
+            _relationship_lines, spec, types, _lazy(graph.relationships, spec.name))
+    texts = dict(files)
+    texts["schema.cypher"] = "".join(s + ";\n" for s in constraint_statements(graph.schema))
+    texts["README.md"] = readme_text(graph.build, graph.node_count, graph.relationship_count,
+                                     files)
+    return texts
+
+
+def _lazy(function: Callable[..., Iterable[Any]], *args: Any) -> Iterator[Any]:
+    """``function(*args)``, called only when the result is first iterated."""
+    yield from function(*args)
 
 
 def export_texts(graph: PropertyGraph, schema: Schema) -> dict[str, str]:
@@ -205,9 +251,11 @@ def _replaceable(out: Path) -> bool:
     return entries <= OWN_ENTRIES and first == README_TITLE
 
 
-def write_directory(out: Path, texts: dict[str, str], *, parents: bool = False) -> None:
-    """Write ``texts`` (relative path -> text) as directory ``out`` in one rename (``out``
-    checked by :func:`kg.fileio.check_output`: never a symbolic link or a special file)."""
+def write_directory(out: Path, texts: Mapping[str, str | Iterable[str]], *,
+                    parents: bool = False) -> None:
+    """Write ``texts`` (relative path -> text, or its pieces) as directory ``out`` in one
+    rename (``out`` checked by :func:`kg.fileio.check_output`: never a symbolic link or a
+    special file)."""
     from kg.fileio import check_output
 
     check_output(out, directory=True, parents=parents)
@@ -222,7 +270,8 @@ def write_directory(out: Path, texts: dict[str, str], *, parents: bool = False) 
         for name, text in texts.items():
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="")
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                handle.writelines((text,) if isinstance(text, str) else text)
         staging.chmod(0o755)
         old = None
         if out.exists():

@@ -1,8 +1,17 @@
-"""``--format cypher``: a cypher-shell / Neo4j Browser script of the statements push runs."""
+"""``--format cypher``: a cypher-shell / Neo4j Browser script of the statements push runs.
+
+The script is streamed from the build's index (:class:`kg.exporters.pgstream.IndexedGraph`):
+one batch of rows in memory at a time, the same bytes as :func:`kg.neo4j.statements.script`
+writes for the whole property graph.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from kg.exporters.pgstream import IndexedGraph
 
 HEADER = (
     "innovation-kg property graph, build {build}: {nodes} nodes, {rels} relationships.",
@@ -11,14 +20,43 @@ HEADER = (
     "values travel as the $rows parameter, set by the `:param rows => [...]` line before each.",
     "Re-running the script changes nothing; remove it all with `kg neo4j wipe`.",
 )
+#: Characters of script text per chunk written.
+CHUNK = 1 << 20
 
 
-def export_cypher(data_dir: Path, out: Path | None = None) -> bytes:
-    """The script for the current build (same store, same bytes)."""
-    from kg.neo4j.mapping import load
-    from kg.neo4j.statements import DEFAULT_BATCH_SIZE, script
+def header(build: str, nodes: int, rels: int) -> list[str]:
+    """The comment lines at the top of the script."""
+    return [line.format(build=build or "?", nodes=nodes, rels=rels) for line in HEADER]
 
-    graph, schema = load(data_dir)
-    header = [line.format(build=graph.build or "?", nodes=len(graph.nodes),
-                          rels=len(graph.relationships)) for line in HEADER]
-    return script(graph, schema, DEFAULT_BATCH_SIZE, header).encode("utf-8")
+
+def export_cypher(data_dir: Path, out: Path | None = None) -> Iterator[bytes]:
+    """The script for the current build (same store, same bytes), streamed in chunks; the
+    index is read (and checked) before the first chunk."""
+    from kg.exporters.pgstream import IndexedGraph
+
+    graph = IndexedGraph(data_dir)
+    return _chunks(graph)
+
+
+def _chunks(graph: IndexedGraph) -> Iterator[bytes]:
+    from kg.neo4j.statements import DEFAULT_BATCH_SIZE, script_lines, stream_plan
+
+    try:
+        node_groups = ((labels, graph.nodes(kinds, passages))
+                       for labels, kinds, passages in graph.label_groups())
+        rel_groups = ((rel_type, graph.relationships(rel_type))
+                      for rel_type in graph.relationship_types())
+        lines = script_lines(graph.schema, stream_plan(node_groups, rel_groups,
+                                                       DEFAULT_BATCH_SIZE),
+                             header(graph.build, graph.node_count, graph.relationship_count))
+        out: list[str] = []
+        size = 0
+        for line in lines:
+            out.append(line)
+            size += len(line)
+            if size >= CHUNK:
+                yield "".join(out).encode("utf-8")
+                out, size = [], 0
+        yield "".join(out).encode("utf-8")
+    finally:
+        graph.close()

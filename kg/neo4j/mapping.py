@@ -201,6 +201,39 @@ def _passage_props(evidence: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
+def entity_node(node: dict[str, Any], classes: dict[str, Any],
+                labels: tuple[str, ...] | None = None) -> Node:
+    """The property-graph node of one projection node (labels and properties checked);
+    ``labels``, when given, are those of its class (computed for an earlier node)."""
+    if labels is None:
+        labels = tuple(node_labels(node, classes))
+        bad = [label for label in labels if not IDENTIFIER.match(label)]
+        if bad:
+            raise KgError(f"class name {bad[0]!r} cannot be a Neo4j label", where=node["id"])
+    return Node(node["id"], node["class"], labels, check_props(node["id"], node_properties(node)))
+
+
+def passage_node(evidence: dict[str, Any]) -> Node:
+    """The ``:Passage`` node of an evidence span."""
+    pid = passage_id(evidence)
+    return Node(pid, PASSAGE, (PASSAGE,), check_props(pid, _passage_props(evidence)))
+
+
+def document_node_id(evidence: dict[str, Any]) -> str:
+    """The id of the document an evidence span is part of (the ``IN_DOCUMENT`` target)."""
+    return f"document/{evidence['document']}"
+
+
+def edge_relationship(edge: dict[str, Any]) -> Relationship:
+    """The relationship of one projection edge (type and properties checked)."""
+    if not IDENTIFIER.match(edge["type"]):
+        raise KgError(f"relation type {edge['type']!r} cannot be a Neo4j type",
+                      where=f"{edge['source']} -{edge['relation']}-> {edge['target']}")
+    owner = f"{edge['source']} -{edge['relation']}-> {edge['target']}"
+    return Relationship(edge["source"], edge["target"], edge["type"],
+                        check_props(owner, edge_properties(edge)))
+
+
 def property_graph(projection: dict[str, Any], build: str = "") -> PropertyGraph:
     """The Neo4j property graph of a projection (pure: no I/O)."""
     classes = projection.get("classes", {})
@@ -216,55 +249,62 @@ def property_graph(projection: dict[str, Any], build: str = "") -> PropertyGraph
         rels[key] = rel
 
     for node in projection["nodes"]:
-        labels = tuple(node_labels(node, classes))
-        bad = [label for label in labels if not IDENTIFIER.match(label)]
-        if bad:
-            raise KgError(f"class name {bad[0]!r} cannot be a Neo4j label", where=node["id"])
-        nodes[node["id"]] = Node(node["id"], node["class"], labels,
-                                 check_props(node["id"], node_properties(node)))
+        nodes[node["id"]] = entity_node(node, classes)
         for evidence in node.get("evidence", []):
             pid = passage_id(evidence)
             passages.setdefault(pid, evidence)
             add_rel(Relationship(node["id"], pid, HAS_EVIDENCE, {}))
     for edge in projection["edges"]:
-        if not IDENTIFIER.match(edge["type"]):
-            raise KgError(f"relation type {edge['type']!r} cannot be a Neo4j type",
-                          where=f"{edge['source']} -{edge['relation']}-> {edge['target']}")
+        rel = edge_relationship(edge)
         for evidence in edge.get("evidence", []):
             passages.setdefault(passage_id(evidence), evidence)
-        owner = f"{edge['source']} -{edge['relation']}-> {edge['target']}"
-        add_rel(Relationship(edge["source"], edge["target"], edge["type"],
-                             check_props(owner, edge_properties(edge))))
+        add_rel(rel)
     for pid, evidence in passages.items():
         if pid in nodes:
             raise KgError(f"passage id {pid!r} is also an entity id")
-        nodes[pid] = Node(pid, PASSAGE, (PASSAGE,), check_props(pid, _passage_props(evidence)))
-        add_rel(Relationship(pid, f"document/{evidence['document']}", IN_DOCUMENT, {}))
+        nodes[pid] = passage_node(evidence)
+        add_rel(Relationship(pid, document_node_id(evidence), IN_DOCUMENT, {}))
     for rel in rels.values():
         for end in (rel.source, rel.target):
             if end not in nodes:
-                raise KgError(f"{rel.type} relationship ends at unknown node {end!r}",
-                              where=f"{rel.source} -> {rel.target}", hint="run `kg build` again")
+                raise unknown_end(rel, end)
     ordered_rels = sorted(rels.values(), key=lambda r: (r.type, r.source, r.target))
     return PropertyGraph(tuple(nodes[k] for k in sorted(nodes)), tuple(ordered_rels), build)
 
 
-def relation_names(projection: dict[str, Any]) -> dict[str, str]:
+def unknown_end(rel: Relationship, end: str) -> KgError:
+    """The error for a relationship whose end ``end`` is no node of the graph."""
+    return KgError(f"{rel.type} relationship ends at unknown node {end!r}",
+                   where=f"{rel.source} -> {rel.target}", hint="run `kg build` again")
+
+
+def relation_names(projection: Mapping[str, Any]) -> dict[str, str]:
     """Relationship type -> ontology relation name (plus the two Neo4j-only types)."""
     out = {info["type"]: name for name, info in projection.get("relations", {}).items()}
     out.update(EXTRA_TYPES)
     return out
 
 
-def schema_of(graph: PropertyGraph, relations: Mapping[str, str] | None = None,
-              descriptions: Mapping[str, str] | None = None) -> Schema:
-    """Labels, types and property types actually used by ``graph``; one type per property."""
-    relations = relations or {}
-    descriptions = descriptions or {}
-    types: dict[str, str] = {}
-    owners: dict[str, str] = {}
+class SchemaBuilder:
+    """The schema of a property graph fed one node and one relationship at a time (memory: the
+    labels, types and property names, not the graph). Nodes first, then relationships, each
+    with the classes of its two ends; :meth:`schema` gives the result."""
 
-    def note(owner: str, props: dict[str, Any]) -> None:
+    def __init__(self) -> None:
+        self.types: dict[str, str] = {}
+        self._owners: dict[str, str] = {}
+        self.label_props: dict[str, set[str]] = {}
+        self.label_count: dict[str, int] = {}
+        #: class -> every property name its nodes carry (the neo4j-csv columns)
+        self.kind_props: dict[str, set[str]] = {}
+        self.type_props: dict[str, set[str]] = {}
+        self.type_count: dict[str, int] = {}
+        self.ends: dict[str, tuple[set[str], set[str]]] = {}
+        self.nodes = 0
+        self.relationships = 0
+
+    def _note(self, owner: str, props: dict[str, Any]) -> None:
+        types, owners = self.types, self._owners
         for key, value in props.items():
             if not IDENTIFIER.match(key):
                 raise KgError(f"property name {key!r} cannot be a Neo4j property", where=owner)
@@ -280,41 +320,58 @@ def schema_of(graph: PropertyGraph, relations: Mapping[str, str] | None = None,
             if not types.get(key):
                 types[key], owners[key] = kind, owner
 
-    label_props: dict[str, set[str]] = {}
-    label_count: dict[str, int] = {}
-    for node in graph.nodes:
-        note(node.id, node.props)
+    def node(self, node: Node) -> None:
+        """Count ``node`` and note its labels and property types."""
+        self._note(node.id, node.props)
+        self.nodes += 1
         for label in node.labels:
-            label_props.setdefault(label, set()).update(node.props)
-            label_count[label] = label_count.get(label, 0) + 1
+            self.label_props.setdefault(label, set()).update(node.props)
+            self.label_count[label] = self.label_count.get(label, 0) + 1
+        self.kind_props.setdefault(node.kind, set()).update(node.props)
+
+    def relationship(self, rel: Relationship, source_kind: str, target_kind: str) -> None:
+        """Count ``rel`` (whose ends have these classes) and note its property types."""
+        self._note(f"{rel.source} -{rel.type}-> {rel.target}", rel.props)
+        self.relationships += 1
+        self.type_props.setdefault(rel.type, set()).update(rel.props)
+        self.type_count[rel.type] = self.type_count.get(rel.type, 0) + 1
+        start, end = self.ends.setdefault(rel.type, (set(), set()))
+        start.add(source_kind)
+        end.add(target_kind)
+
+    def schema(self, relations: Mapping[str, str] | None = None,
+               descriptions: Mapping[str, str] | None = None) -> Schema:
+        """Labels, types and property types of what was fed; one type per property."""
+        relations = relations or {}
+        descriptions = descriptions or {}
+        # a property only ever an empty list: the evidence arrays are the only lists
+        types = {key: kind or "LIST<STRING>" for key, kind in self.types.items()}
+
+        def props(names: Iterable[str]) -> tuple[Property, ...]:
+            return tuple(Property(n, types[n]) for n in _property_order(names))
+
+        labels = [LabelSpec(MARKER, self.nodes, (Property("id", STRING),),
+                            "every node pushed or exported by innovation-kg")]
+        labels += [LabelSpec(name, self.label_count[name], props(self.label_props[name]),
+                             descriptions.get(name, ""))
+                   for name in sorted(self.label_props)]
+        rel_specs = [TypeSpec(name, relations.get(name, ""), self.type_count[name],
+                              tuple(sorted(self.ends[name][0])), tuple(sorted(self.ends[name][1])),
+                              props(self.type_props[name]))
+                     for name in sorted(self.type_props)]
+        return Schema(tuple(labels), tuple(rel_specs), MARKER, dict(sorted(types.items())))
+
+
+def schema_of(graph: PropertyGraph, relations: Mapping[str, str] | None = None,
+              descriptions: Mapping[str, str] | None = None) -> Schema:
+    """Labels, types and property types actually used by ``graph``; one type per property."""
+    builder = SchemaBuilder()
+    for node in graph.nodes:
+        builder.node(node)
     kinds = {node.id: node.kind for node in graph.nodes}
-    type_props: dict[str, set[str]] = {}
-    type_count: dict[str, int] = {}
-    ends: dict[str, tuple[set[str], set[str]]] = {}
     for rel in graph.relationships:
-        note(f"{rel.source} -{rel.type}-> {rel.target}", rel.props)
-        type_props.setdefault(rel.type, set()).update(rel.props)
-        type_count[rel.type] = type_count.get(rel.type, 0) + 1
-        start, end = ends.setdefault(rel.type, (set(), set()))
-        start.add(kinds[rel.source])
-        end.add(kinds[rel.target])
-    for key, kind in types.items():
-        if not kind:  # only ever an empty list: the evidence arrays are the only lists
-            types[key] = "LIST<STRING>"
-
-    def props(names: Iterable[str]) -> tuple[Property, ...]:
-        return tuple(Property(n, types[n]) for n in _property_order(names))
-
-    labels = [LabelSpec(MARKER, len(graph.nodes), (Property("id", STRING),),
-                        "every node pushed or exported by innovation-kg")]
-    labels += [LabelSpec(name, label_count[name], props(label_props[name]),
-                         descriptions.get(name, ""))
-               for name in sorted(label_props)]
-    rel_specs = [TypeSpec(name, relations.get(name, ""), type_count[name],
-                          tuple(sorted(ends[name][0])), tuple(sorted(ends[name][1])),
-                          props(type_props[name]))
-                 for name in sorted(type_props)]
-    return Schema(tuple(labels), tuple(rel_specs), MARKER, dict(sorted(types.items())))
+        builder.relationship(rel, kinds[rel.source], kinds[rel.target])
+    return builder.schema(relations, descriptions)
 
 
 _FIRST = ("id", "document", "label_zh", "label_en", "alt_labels_zh", "alt_labels_en",
@@ -342,10 +399,15 @@ def load(data_dir: Path) -> tuple[PropertyGraph, Schema]:
     projection = load_projection(data_dir)
     build = str(load_manifest(data_dir).get("build", ""))
     graph = property_graph(projection, build)
+    return graph, schema_of(graph, relation_names(projection), class_descriptions(projection))
+
+
+def class_descriptions(projection: Mapping[str, Any]) -> dict[str, str]:
+    """Label -> description: each class's English definition (and the Passage label's)."""
     descriptions = {name: info.get("definition", {}).get("en", "")
                     for name, info in projection.get("classes", {}).items()}
     descriptions[PASSAGE] = descriptions.get(PASSAGE) or "a verbatim span of a document"
-    return graph, schema_of(graph, relation_names(projection), descriptions)
+    return descriptions
 
 
 def schema_json(schema: Schema) -> dict[str, Any]:

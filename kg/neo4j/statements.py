@@ -8,12 +8,14 @@ mapping (identifiers of the ontology's fixed set); every value travels as the ``
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from kg.neo4j.mapping import IDENTIFIER, MARKER, PropertyGraph, Schema
+from kg.neo4j.mapping import (
+    IDENTIFIER, MARKER, Node, PropertyGraph, Relationship, Schema)
 
 #: Every constraint and index this project creates is named with this prefix.
 NAME_PREFIX = "innovation_kg_"
@@ -361,10 +363,48 @@ def script(graph: PropertyGraph, schema: Schema, batch_size: int = DEFAULT_BATCH
     The ``;`` after ``:param`` is what Neo4j's Cypher front end requires between a command and
     the next statement; cypher-shell strips it from the parameter expression.
     """
-    lines = [f"// {line}" if line else "//" for line in header]
-    if lines:
-        lines.append("")
-    lines += [statement + ";" for statement in constraint_statements(schema)]
-    for batch in load_plan(graph, batch_size):
-        lines += ["", param_command(batch.rows) + ";", batch.statement + ";"]
-    return "\n".join(lines) + "\n"
+    return "".join(script_lines(schema, load_plan(graph, batch_size), header))
+
+
+def script_lines(schema: Schema, batches: Iterable[Batch],
+                 header: Sequence[str] = ()) -> Iterator[str]:
+    """The lines of :func:`script` (each with its line break) for these batches, one by one."""
+    for line in header:
+        yield (f"// {line}" if line else "//") + "\n"
+    if header:
+        yield "\n"
+    for statement in constraint_statements(schema):
+        yield statement + ";\n"
+    for batch in batches:
+        yield "\n"
+        yield param_command(batch.rows) + ";\n"
+        yield batch.statement + ";\n"
+
+
+def stream_plan(node_groups: Iterable[tuple[tuple[str, ...], Iterable[Node]]],
+                rel_groups: Iterable[tuple[str, Iterable[Relationship]]],
+                batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Batch]:
+    """The batches of :func:`load_plan` (without stale labels), from the nodes of each label
+    set (label sets sorted, nodes by id) and the relationships of each type (types sorted,
+    relationships by source and target), given as streams: one batch in memory at a time."""
+    if batch_size < 1:
+        raise ValueError("batch size must be at least 1")
+    for labels, nodes in node_groups:
+        statement = node_statement(labels)
+        rows = ({"id": node.id, "props": node.props} for node in nodes)
+        for chunk in _batched(rows, batch_size):
+            yield Batch("nodes", statement, chunk)
+    for rel_type, rels in rel_groups:
+        statement = relationship_statement(rel_type)
+        rows = ({"source": rel.source, "target": rel.target, "props": rel.props} for rel in rels)
+        for chunk in _batched(rows, batch_size):
+            yield Batch("relationships", statement, chunk)
+
+
+def _batched(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(rows)
+    while True:
+        chunk = list(itertools.islice(iterator, size))
+        if not chunk:
+            return
+        yield chunk

@@ -92,21 +92,23 @@
 
     function add(field, record, raw) {
       if (typeof raw !== "string" || !raw) { return; }
-      var f = fold(raw);
+      var folded = casefold(raw);
+      var f = folded.replace(/\s+/g, "");
       if (!f) { return; }
       var at = texts[field].length;
       texts[field].push(f);
       owners[field].push(record);
       if (field === "id") { return; }
-      var list = words(casefold(raw));
+      var list = words(folded);
       wordCount[field].push(list.length);
       var slot = FIELDS.indexOf(field) * 67108864 + at;
-      var mine = new Set(list);
-      mine.forEach(function (w) {
+      for (var i = 0; i < list.length; i++) {
+        var w = list[i];
+        if (list.indexOf(w) < i) { continue; }   // once per text
         var posting = vocab.get(w);
         if (!posting) { posting = []; vocab.set(w, posting); }
         posting.push(slot);
-      });
+      }
     }
     function values(map) {
       var out = [];
@@ -133,7 +135,8 @@
         var starts = new Array(part.length);
         var pos = 0;
         for (var i = 0; i < part.length; i++) { starts[i] = pos; pos += part[i].length + 1; }
-        chunks.push({ field: field, from: from, joined: part.join(SEP) + SEP, starts: starts });
+        part.push("");   // a trailing separator, without building a rope
+        chunks.push({ field: field, from: from, joined: part.join(SEP), starts: starts });
       }
     });
     var vocabWords = Array.from(vocab.keys()).sort();

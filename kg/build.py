@@ -1,4 +1,5 @@
-"""The build pipeline: source directory → checked corpus → RDF + property graph → store."""
+"""The build pipeline: source directory → units (checked, unchanged ones cached) → merged
+store files → validated → installed as the current build. See :mod:`kg.units` for the flow."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from typing import Any, Callable
 
 from kg import __version__
 from kg.errors import KgError
-from kg.graph import rdf_lines
-from kg.loaders.corpus import load_corpus
 from kg.ontology import ONTOLOGY_DIR, load_ontology, ontology_files
-from kg.projection import project
+from kg.projection import header
 from kg.render import safe
-from kg.store import DEFAULT_LOCK_TIMEOUT, check_writable, save, to_stderr
+from kg.store import (DEFAULT_LOCK_TIMEOUT, GRAPH_NT, check_writable, save_files, to_stderr,
+                      work_dir)
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,9 @@ class BuildResult:
 
     path: Path
     manifest: dict[str, Any]
+    #: Units whose part of the graph came from the previous builds' cache, and units made.
+    reused: int = 0
+    made: int = 0
 
 
 def build(source: Path, data_dir: Path, *, validate: bool = True,
@@ -30,55 +33,71 @@ def build(source: Path, data_dir: Path, *, validate: bool = True,
           notify: Callable[[str], None] | None = None) -> BuildResult:
     """Build, validate and persist the graph of ``source``; the old store stays on failure.
 
-    Another build of the same data dir is waited for (up to ``lock_timeout`` seconds, with one
-    ``notify`` line, by default on stderr) only while it writes its store.
+    Units (documents, annotation files) unchanged since the last build of ``data_dir`` are not
+    read again: their part of the graph comes from ``<data_dir>/cache/units``; the result is
+    byte for byte that of a clean build. Another build of the same data dir is waited for (up
+    to ``lock_timeout`` seconds, with one ``notify`` line, by default on stderr) only while it
+    installs its store.
     """
     from kg.loaders.parse_cache import parse_cache
+    from kg.units.fragment import FragmentCache
 
+    cache = FragmentCache(data_dir / "cache" / "units")
     # unchanged annotation files are not parsed again; new entries are kept once the store is
     # written (a failed build leaves the data dir as it was)
     with parse_cache(data_dir / "cache" / "yaml"):
-        return _build(source, data_dir, validate=validate, lock_timeout=lock_timeout,
-                      notify=notify)
+        result = _build(source, data_dir, cache, validate=validate, lock_timeout=lock_timeout,
+                        notify=notify)
+    cache.commit()
+    return result
 
 
-def _build(source: Path, data_dir: Path, *, validate: bool, lock_timeout: float,
+def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, lock_timeout: float,
            notify: Callable[[str], None] | None) -> BuildResult:
+    from kg.units.fragment import compact_json
+    from kg.units.merge import write_files
+    from kg.units.reader import read_units
+
     ontology = load_ontology(ONTOLOGY_DIR)
-    corpus = load_corpus(source, ontology)
+    ontology_digests = {p.name: _sha256(p) for p in ontology_files(ONTOLOGY_DIR)}
+    units = read_units(source, ontology, compact_json(ontology_digests), cache)
     say = notify or to_stderr
-    for line in corpus.warnings:  # advice that does not stop the build (docs/annotations.md)
+    for line in units.warnings:  # advice that does not stop the build (docs/annotations.md)
         say(f"warning: {safe(line)}")
     check_writable(data_dir)
-    ntriples = "\n".join(sorted(rdf_lines(corpus, ontology))) + "\n"  # canonical
-    conforms: bool | None = None
-    if validate:
-        from kg.graph import rdf_graph
-        from kg.validation import validate_graph
+    with work_dir(data_dir) as work:
+        written = write_files(units.fragments, header(units.documents, ontology), work)
+        conforms = _validate(work / GRAPH_NT, source) if validate else None
+        manifest = {
+            "kg_version": __version__,
+            "source": str(source),
+            "source_path": str(source.resolve()),
+            "shacl_conforms": conforms,
+            "inputs": _input_digests(source),
+            "ontology": ontology_digests,
+        }
+        path, manifest = save_files(data_dir, work=work, digest=written.digest,
+                                    triples=written.triples, manifest=manifest,
+                                    entries=written.entries, lock_timeout=lock_timeout,
+                                    notify=notify)
+    return BuildResult(path, manifest, reused=units.reused, made=units.made)
 
-        graph = rdf_graph(())
-        graph.parse(data=ntriples, format="nt")
-        report = validate_graph(graph, copy=False)
-        conforms = report.conforms
-        if not report.conforms:
-            first = report.results[0]
-            raise KgError(
-                f"graph does not conform to the SHACL shapes ({len(report.results)} violations; "
-                f"first: {first.focus}: {first.message})", where=str(source),
-                hint="fix the annotations, or build with --no-validate and run `kg validate`")
-    projection = project(corpus, ontology)
-    manifest = {
-        "kg_version": __version__,
-        "source": str(source),
-        "source_path": str(source.resolve()),
-        "triples": ntriples.count("\n"),
-        "shacl_conforms": conforms,
-        "inputs": _input_digests(source),
-        "ontology": {p.name: _sha256(p) for p in ontology_files(ONTOLOGY_DIR)},
-    }
-    path, manifest = save(data_dir, ntriples=ntriples, projection=projection, manifest=manifest,
-                          lock_timeout=lock_timeout, notify=notify)
-    return BuildResult(path, manifest)
+
+def _validate(ntriples: Path, source: Path) -> bool:
+    """SHACL validation of the written graph; a violation stops the build (one line)."""
+    from kg.graph import rdf_graph
+    from kg.validation import validate_graph
+
+    graph = rdf_graph(())
+    graph.parse(source=str(ntriples), format="nt")
+    report = validate_graph(graph, copy=False)
+    if not report.conforms:
+        first = report.results[0]
+        raise KgError(
+            f"graph does not conform to the SHACL shapes ({len(report.results)} violations; "
+            f"first: {first.focus}: {first.message})", where=str(source),
+            hint="fix the annotations, or build with --no-validate and run `kg validate`")
+    return True
 
 
 def _sha256(path: Path) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.model import Corpus, Entity, Passage, Relation
+from kg.model import Corpus, Document, Entity, Passage, Relation
 from kg.ontology import Ontology
 
 
@@ -51,15 +51,18 @@ def project(corpus: Corpus, ontology: Ontology) -> dict[str, Any]:
             **review_fields(relation)})
     nodes.sort(key=lambda n: n["id"])
     edges.sort(key=lambda e: (e["source"], e["relation"], e["target"]))
+    return {**header(corpus.documents, ontology), "nodes": nodes, "edges": edges}
+
+
+def header(documents: list[Document], ontology: Ontology) -> dict[str, Any]:
+    """The projection's parts besides nodes and edges: documents, classes and relations."""
     return {
         "documents": {doc.id: {"title": doc.title, "file": doc.file, "sha256": doc.sha256,
                                "language": list(doc.language),
-                               "bibliography": dict(doc.bibliography)} for doc in corpus.documents},
+                               "bibliography": dict(doc.bibliography)} for doc in documents},
         "classes": {name: {"label": info.label, "definition": info.definition,
                            "parents": list(info.parents)}
                     for name, info in sorted(ontology.classes.items())},
         "relations": {name: {"label": info.label, "type": info.neo4j_type}
                       for name, info in sorted(ontology.relations.items())},
-        "nodes": nodes,
-        "edges": edges,
     }

@@ -37,10 +37,11 @@ CURRENT = "CURRENT"
 LOCK = ".lock"
 STAGING_PREFIX = ".staging-"
 INDEX_PREFIX = ".index-"
+WORK_PREFIX = ".work-"
 CHECKED_SUFFIX = ".checked"
 POINTER_TMP = ".CURRENT.tmp"
 #: The layout and manifest this kg writes and reads (1: the first layout, no version, no digests).
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 #: How long a build waits for another build of the same data dir (seconds).
 DEFAULT_LOCK_TIMEOUT = 60.0
 #: What ``CURRENT`` may name: a build digest, nothing else (no path, no ``..``).
@@ -175,10 +176,82 @@ def file_entry(data: bytes) -> dict[str, Any]:
     return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
+def graph_json_text(projection: dict[str, Any]) -> str:
+    """The text of ``graph.json``: compact JSON, sorted keys, UTF-8, a trailing newline (what
+    :func:`kg.units.merge.graph_json` streams)."""
+    return json.dumps(projection, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")) + "\n"
+
+
 def save(data_dir: Path, *, ntriples: str, projection: dict[str, Any],
          manifest: dict[str, Any], lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
          notify: Callable[[str], None] | None = None) -> tuple[Path, dict[str, Any]]:
-    """Write a complete build and make it current; returns its directory and manifest.
+    """Write a complete build of ``ntriples`` and ``projection`` held in memory and make it
+    current (see :func:`save_files`); returns its directory and manifest."""
+    from kg.index.writer import write_index
+
+    nt = ntriples.encode("utf-8")
+    js = graph_json_text(projection).encode("utf-8")
+    digest = hashlib.sha256(nt + js).hexdigest()[:16]
+    with work_dir(data_dir) as work:
+        _write_file(work / GRAPH_NT, nt)
+        _write_file(work / GRAPH_JSON, js)
+        write_index(projection, work / INDEX)
+        return save_files(data_dir, work=work, digest=digest, triples=ntriples.count("\n"),
+                          manifest=manifest, lock_timeout=lock_timeout, notify=notify)
+
+
+@contextmanager
+def work_dir(data_dir: Path) -> Iterator[Path]:
+    """A private directory inside ``data_dir`` where a build writes its files before
+    :func:`save_files` moves them into place; removed afterwards.
+
+    The directory holds an ``flock`` for as long as it is in use, so a later build can tell a
+    work directory left by a killed build (removed under the build lock) from one in use.
+    """
+    import fcntl
+
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=data_dir))
+        fd = os.open(work / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise _cannot_write(data_dir, exc) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield work
+    except OSError as exc:
+        raise _cannot_write(data_dir, exc) from None
+    finally:
+        os.close(fd)
+        _remove(work)
+
+
+def _remove_stale_work(data_dir: Path) -> None:
+    """Remove the work directories of builds that no longer run (the caller holds the lock)."""
+    import fcntl
+
+    for work in data_dir.glob(WORK_PREFIX + "*"):
+        try:
+            fd = os.open(work / LOCK, os.O_RDWR | os.O_CLOEXEC)
+        except OSError:
+            _remove(work)  # no lock file: never held, or half removed
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a running build holds it
+        finally:
+            os.close(fd)
+        _remove(work)
+
+
+def save_files(data_dir: Path, *, work: Path, digest: str, triples: int,
+               manifest: dict[str, Any], entries: dict[str, dict[str, Any]] | None = None,
+               lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+               notify: Callable[[str], None] | None = None) -> tuple[Path, dict[str, Any]]:
+    """Make the build whose files are in ``work`` (from :func:`work_dir`) current; returns its
+    directory and manifest. ``entries`` may give the size and SHA-256 of files already hashed.
 
     Under the data dir's lock: stale staging left by a killed build is removed, the build is
     staged and renamed into place (or, when a build with the same digest exists, its files are
@@ -186,31 +259,22 @@ def save(data_dir: Path, *, ntriples: str, projection: dict[str, Any],
     is switched, and older builds are pruned. On any failure the staging directory and a build
     that ``CURRENT`` does not name are removed; the previous store is left as it was.
     """
-    from kg.index.writer import write_index
-
-    data: dict[str, bytes | Path] = {GRAPH_NT: ntriples.encode("utf-8"),
-                                     GRAPH_JSON: dump_json(projection).encode("utf-8")}
-    digest = hashlib.sha256(data[GRAPH_NT] + data[GRAPH_JSON]).hexdigest()[:16]  # type: ignore[operator]
+    known = entries or {}
     builds = data_dir / "builds"
-    index: Path | None = None
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
         with build_lock(data_dir, lock_timeout, notify):
             builds.mkdir(exist_ok=True)
             for stale in builds.glob(STAGING_PREFIX + "*"):
                 _remove(stale)  # left by a build that was killed; no build runs but ours
             for stale in data_dir.glob(INDEX_PREFIX + "*"):
-                _remove(stale)
+                _remove(stale)  # left by an older kg
+            _remove_stale_work(data_dir)
             _remove(data_dir / POINTER_TMP)
-            fd, name = tempfile.mkstemp(prefix=INDEX_PREFIX, dir=data_dir)
-            os.close(fd)
-            index = Path(name)
-            index.unlink()
-            write_index(projection, index)
-            data[INDEX] = index
-            manifest = {"triples": ntriples.count("\n"), **manifest, "build": digest,
+            data: dict[str, bytes | Path] = {name: work / name for name in _DATA_FILES}
+            manifest = {"triples": triples, **manifest, "build": digest,
                         "format": FORMAT_VERSION,
-                        "files": {name: _entry(data[name]) for name in _DATA_FILES}}
+                        "files": {name: known.get(name) or _entry(data[name])
+                                  for name in _DATA_FILES}}
             data[MANIFEST] = dump_json(manifest).encode("utf-8")
             final = _install(data_dir, builds, digest, data)
             st = (final / INDEX).stat()
@@ -221,9 +285,6 @@ def save(data_dir: Path, *, ntriples: str, projection: dict[str, Any],
                     _remove(old)
     except OSError as exc:
         raise _cannot_write(data_dir, exc) from None
-    finally:
-        if index is not None:
-            _remove(index)
     return final, manifest
 
 

@@ -1,5 +1,7 @@
 """Rebuilds do not parse unchanged annotation files again (kg/loaders/parse_cache.py), and give
-exactly the store a clean build gives."""
+exactly the store a clean build gives. A unit whose part of the graph is cached
+(kg/units, tests/test_incremental.py) is not even read; these tests remove that cache where
+they need the parse cache itself."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from kg.build import build
 from kg.store import current_build
 
 CACHE = Path("cache") / "yaml"
+UNITS = Path("cache") / "units"
 
 
 def files(store: Path) -> dict[str, bytes]:
@@ -41,6 +44,7 @@ def test_a_rebuild_parses_only_what_changed(source_copy: Path, tmp_path: Path,
     parsed_first = len(counted)
     assert parsed_first >= 3 and len(list((store / CACHE).glob("*.json"))) == parsed_first
     counted.clear()
+    shutil.rmtree(store / UNITS)
     build(source_copy, store, validate=False)
     assert counted == []
     target = source_copy / "annotations" / "000-barriers.yaml"
@@ -63,6 +67,7 @@ def test_a_damaged_entry_is_parsed_again(source_copy: Path, tmp_path: Path,
     entries[0].write_text('["d", "not", ["x"', encoding="utf-8")
     entries[1].write_text('["weird-tag", 1]', encoding="utf-8")
     counted.clear()
+    shutil.rmtree(store / UNITS)
     build(source_copy, store, validate=False)
     assert len(counted) == 2 and files(store) == before
 

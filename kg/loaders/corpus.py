@@ -79,7 +79,7 @@ def load_corpus(source: Path, ontology: Ontology | None = None) -> Corpus:
                                    "into one entry")
             seen[relation.key] = at
             corpus.relations.append(relation)
-    check_hierarchies(corpus, seen)
+    check_hierarchies([r.key for r in corpus.relations], seen)
     for annotation in parsed:
         corpus.warnings.extend(annotation.warnings)
     return corpus
@@ -89,17 +89,18 @@ def load_corpus(source: Path, ontology: Ontology | None = None) -> Corpus:
 HIERARCHIES = ("partOf",)
 
 
-def check_hierarchies(corpus: Corpus, located: dict[tuple[str, str, str], str]) -> None:
+def check_hierarchies(keys: list[tuple[str, str, str]],
+                      located: dict[tuple[str, str, str], str]) -> None:
     """Refuse a cycle of ``partOf`` (a sub-barrier cannot contain its own whole).
 
-    ``located`` maps a relation's key to its ``file:line``; the error names the cycle and the
-    line of each of its relations.
+    ``keys`` are the corpus's relations as (subject, predicate, object); ``located`` maps each
+    to its ``file:line``. The error names the cycle and the line of each of its relations.
     """
     for predicate in HIERARCHIES:
         parents: dict[str, list[str]] = {}
-        for relation in corpus.relations:
-            if relation.predicate == predicate:
-                parents.setdefault(relation.subject, []).append(relation.object)
+        for subject, relation, obj in keys:
+            if relation == predicate:
+                parents.setdefault(subject, []).append(obj)
         cycle = _find_cycle(parents)
         if cycle:
             edges = [(a, predicate, b) for a, b in pairwise(cycle)]

@@ -55,12 +55,24 @@ def parse_cache(directory: Path) -> Iterator[None]:
                     entry.unlink()
 
 
+def _entry_key(data: bytes) -> str:
+    return hashlib.sha256(VERSION.encode() + b"\0" + data).hexdigest()
+
+
+def keep_parsed(data: bytes) -> None:
+    """Keep the entry of a file whose bytes are ``data`` although this build did not parse it
+    (its unit came from :mod:`kg.units`' cache): a later build may need it."""
+    cache = _DIRECTORY.get()
+    if cache is not None:
+        cache.used.add(_entry_key(data))
+
+
 def cached_parse(data: bytes, parse: Any) -> Any:
     """``parse()`` of a file whose bytes are ``data``, from the cache when it holds them."""
     cache = _DIRECTORY.get()
     if cache is None:
         return parse()
-    key = hashlib.sha256(VERSION.encode() + b"\0" + data).hexdigest()
+    key = _entry_key(data)
     cache.used.add(key)
     path = cache.directory / f"{key}.json"
     try:

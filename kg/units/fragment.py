@@ -1,0 +1,193 @@
+"""A unit's part of the graph (a *fragment*) and the cache that keeps fragments between builds.
+
+In the cache (``<data dir>/cache/units/``) a fragment is two files named by its key:
+``<key>.nt``, its N-Triples lines sorted as bytes (the order of the store's ``graph.nt``), and
+``<key>.json``, everything else (nodes and edges as the JSON text the store writes, the ids,
+relation keys and warnings the checks across units need, what the unit depends on, and the
+SHA-256 of the ``.nt`` file). Both are plain data: reading them runs nothing. A fragment that
+does not read back exactly (foreign, truncated, altered, of another version) is not used and
+its unit is loaded again. New fragments are written only when the build succeeds; fragments
+the build did not use are removed then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from kg.graph import rdf_lines
+from kg.index.writer import EdgeRow, NodeRow, index_terms
+from kg.model import Corpus
+from kg.ontology import Ontology
+from kg.projection import project
+from kg.units import FRAGMENT_VERSION
+
+#: (entity id, class, home document, line of its entry or 0)
+EntityRow = tuple[str, str, str, int]
+#: (subject, predicate, object, line of its entry or 0)
+RelationRow = tuple[str, str, str, int]
+
+
+def compact_json(value: Any) -> str:
+    """The store's JSON text of one value: sorted keys, UTF-8, no spaces.
+
+    >>> compact_json({"b": [1, "中"], "a": None})
+    '{"a":null,"b":[1,"中"]}'
+    """
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class Fragment:
+    """One unit's part of the graph and what the checks across units need to know of it."""
+
+    key: str
+    kind: str  # "document" or "annotation"
+    name: str  # documents/<id> or annotations/<file name>
+    lines: list[bytes]  # N-Triples lines with their newline, sorted, distinct
+    nodes: list[NodeRow]  # (id, class, document, JSON), sorted by id
+    edges: list[EdgeRow]  # ((source, relation, target), JSON), sorted
+    entities: list[EntityRow] = field(default_factory=list)
+    relations: list[RelationRow] = field(default_factory=list)
+    #: Warnings of the unit, without the file's path (added back by the reader).
+    warnings: list[str] = field(default_factory=list)
+    #: What the unit read besides its own file: {"documents": {id: sha256},
+    #: "links": {entity id: [class, home document]}}.
+    depends: dict[str, Any] = field(default_factory=dict)
+    #: The unit's rows of the index's labels table and its searchable texts (folded text,
+    #: 1 for a label else 0, owner ids), sorted (see :func:`kg.index.writer.index_terms`).
+    labels: list[tuple[str, str, str]] = field(default_factory=list)
+    texts: list[tuple[str, int, list[str]]] = field(default_factory=list)
+    #: The cached ``.nt`` file when the fragment came from the cache (lines not in memory).
+    nt_path: Path | None = None
+
+    def line_source(self) -> Iterator[bytes]:
+        """The N-Triples lines, from memory or streamed from the cache."""
+        if self.nt_path is None:
+            yield from self.lines
+            return
+        with open(self.nt_path, "rb") as handle:
+            yield from handle
+
+
+def make_fragment(key: str, kind: str, name: str, part: Corpus, ontology: Ontology, *,
+                  entities: list[EntityRow], relations: list[RelationRow],
+                  warnings: list[str], depends: dict[str, Any]) -> Fragment:
+    """The fragment of a unit whose items are ``part`` (a corpus holding only them)."""
+    lines = sorted({(line + "\n").encode("utf-8") for line in rdf_lines(part, ontology)})
+    projection = project(part, ontology)
+    nodes = [(n["id"], n["class"], n.get("document"), compact_json(n))
+             for n in projection["nodes"]]
+    edges = [((e["source"], e["relation"], e["target"]), compact_json(e))
+             for e in projection["edges"]]
+    labels: set[tuple[str, str, str]] = set()
+    owners: dict[tuple[str, int], set[str]] = {}
+    index_terms(projection["nodes"], projection["edges"], labels, owners)
+    return Fragment(key, kind, name, lines, nodes, edges, entities, relations, warnings,
+                    depends, labels=sorted(labels),
+                    texts=[(text, flag, sorted(owners[(text, flag)]))
+                           for text, flag in sorted(owners)])
+
+
+def fragment_key(*parts: str) -> str:
+    """The cache key of a unit from what it is made of (kind, name, digests of its inputs)."""
+    return hashlib.sha256("\0".join((FRAGMENT_VERSION, *parts)).encode()).hexdigest()[:32]
+
+
+class FragmentCache:
+    """The fragments kept under one directory (see the module docstring)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.used: set[str] = set()
+        self.new: dict[str, Fragment] = {}
+
+    def get(self, key: str, kind: str, name: str) -> Fragment | None:
+        """The cached fragment of ``key``, or None when there is none that reads back exactly."""
+        meta_path, nt_path = self._paths(key)
+        try:
+            meta = json.loads(meta_path.read_bytes())
+            fragment = _from_json(meta, key, kind, name, nt_path)
+            if fragment is None or _sha256_file(nt_path) != meta.get("nt_sha256"):
+                return None
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        return fragment
+
+    def keep(self, fragment: Fragment) -> None:
+        """Note that the build uses ``fragment`` (written by :meth:`commit` if it is new)."""
+        self.used.add(fragment.key)
+        if fragment.nt_path is None:
+            self.new[fragment.key] = fragment
+
+    def commit(self) -> None:
+        """Write the new fragments and remove those the build did not use (never raises)."""
+        with contextlib.suppress(OSError):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for key in sorted(self.new):
+                self._write(self.new[key])
+            for entry in self.directory.iterdir():
+                if entry.name.split(".", 1)[0] not in self.used:
+                    with contextlib.suppress(OSError):
+                        entry.unlink()
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        return self.directory / f"{key}.json", self.directory / f"{key}.nt"
+
+    def _write(self, fragment: Fragment) -> None:
+        meta_path, nt_path = self._paths(fragment.key)
+        data = b"".join(fragment.lines)
+        meta = {"version": FRAGMENT_VERSION, "key": fragment.key, "kind": fragment.kind,
+                "name": fragment.name, "nt_sha256": hashlib.sha256(data).hexdigest(),
+                "nodes": fragment.nodes, "edges": [[list(k), text] for k, text in fragment.edges],
+                "entities": fragment.entities, "relations": fragment.relations,
+                "labels": fragment.labels, "texts": fragment.texts,
+                "warnings": fragment.warnings, "depends": fragment.depends}
+        _atomic_write(nt_path, data)  # the .nt first: a .json always has its .nt
+        _atomic_write(meta_path, compact_json(meta).encode("utf-8"))
+
+
+def _from_json(meta: Any, key: str, kind: str, name: str, nt_path: Path) -> Fragment | None:
+    """A fragment from its ``.json``, or None if it is not exactly one of ours for this unit."""
+    if not isinstance(meta, dict) or (meta.get("version"), meta.get("key"), meta.get("kind"),
+                                      meta.get("name")) != (FRAGMENT_VERSION, key, kind, name):
+        return None
+    nodes = [(str(i), str(c), None if d is None else str(d), str(t))
+             for i, c, d, t in meta["nodes"]]
+    edges = [((str(s), str(r), str(t)), str(text)) for (s, r, t), text in meta["edges"]]
+    entities = [(str(i), str(c), str(h), int(n)) for i, c, h, n in meta["entities"]]
+    relations = [(str(s), str(p), str(o), int(n)) for s, p, o, n in meta["relations"]]
+    warnings = [str(w) for w in meta["warnings"]]
+    depends = meta["depends"]
+    if not isinstance(depends, dict):
+        return None
+    labels = [(str(n), str(i), str(k)) for n, i, k in meta["labels"]]
+    texts = [(str(t), int(f), [str(i) for i in ids]) for t, f, ids in meta["texts"]]
+    return Fragment(key, kind, name, [], nodes, edges, entities, relations, warnings, depends,
+                    labels=labels, texts=texts, nt_path=nt_path)
+
+
+def _sha256_file(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,162 @@
+"""Merge the fragments of a build into the store's files, streaming.
+
+``graph.nt`` is a k-way merge of the fragments' sorted lines (a triple two units emit, such as
+a passage both quote, is written once); ``graph.json`` is the projection as compact JSON
+(:func:`graph_json`, the same text :func:`kg.store.save` writes for a projection), its nodes and
+edges merged in order from the fragments; ``index.sqlite`` is written from the same merged
+nodes and edges. Neither the triples nor the projection is ever held whole in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import resource
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from kg.units.fragment import Fragment, compact_json
+
+GRAPH_NT, GRAPH_JSON, INDEX = "graph.nt", "graph.json", "index.sqlite"
+#: Bytes gathered before a write (and a digest update).
+BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Written:
+    """The files of a build, written into a work directory."""
+
+    files: dict[str, Path]
+    #: The build digest: SHA-256 of graph.nt then graph.json (first 16 hex digits).
+    digest: str
+    triples: int
+    #: Size and SHA-256 of each file, as the manifest lists them.
+    entries: dict[str, dict[str, Any]]
+
+
+def graph_json(header: dict[str, Any], nodes: Iterable[str], edges: Iterable[str]) -> Iterator[str]:
+    """The text of ``graph.json``: ``header`` (documents, classes, relations) with the node and
+    edge JSON texts, in the order given; equal to :func:`compact_json` of the whole projection
+    plus a newline.
+
+    >>> "".join(graph_json({"classes": {}, "documents": {}, "relations": {}}, ['{"id":"a"}'], []))
+    '{"classes":{},"documents":{},"edges":[],"nodes":[{"id":"a"}],"relations":{}}\\n'
+    """
+    yield '{"classes":' + compact_json(header["classes"])
+    yield ',"documents":' + compact_json(header["documents"]) + ',"edges":['
+    yield from _joined(edges)
+    yield '],"nodes":['
+    yield from _joined(nodes)
+    yield '],"relations":' + compact_json(header["relations"]) + "}\n"
+
+
+def _joined(texts: Iterable[str]) -> Iterator[str]:
+    first = True
+    for text in texts:
+        yield text if first else "," + text
+        first = False
+
+
+def write_files(fragments: list[Fragment], header: dict[str, Any], work: Path) -> Written:
+    """Write graph.nt, graph.json and index.sqlite of ``fragments`` into ``work``."""
+    from kg.index.writer import write_index_rows
+
+    build = hashlib.sha256()
+    nt_entry, triples = _write_ntriples(fragments, work / GRAPH_NT, work, build)
+    nodes = [f.nodes for f in fragments]
+    edges = [f.edges for f in fragments]
+    json_entry = _write_text(graph_json(header, (n[3] for n in heapq.merge(*nodes)),
+                                        (t for _k, t in heapq.merge(*edges))),
+                             work / GRAPH_JSON, build)
+    labels: set[tuple[str, str, str]] = set()
+    owners: dict[tuple[str, int], set[str]] = {}
+    for fragment in fragments:
+        labels.update(fragment.labels)
+        for text, flag, ids in fragment.texts:
+            owners.setdefault((text, flag), set()).update(ids)
+    write_index_rows(header, heapq.merge(*nodes), heapq.merge(*edges), labels, owners,
+                     work / INDEX)
+    return Written({GRAPH_NT: work / GRAPH_NT, GRAPH_JSON: work / GRAPH_JSON,
+                    INDEX: work / INDEX}, build.hexdigest()[:16], triples,
+                   {GRAPH_NT: nt_entry, GRAPH_JSON: json_entry})
+
+
+def _write_ntriples(fragments: list[Fragment], path: Path, work: Path,
+                    build: Any) -> tuple[dict[str, Any], int]:
+    """The merged, distinct lines of every fragment into ``path``; its entry and line count."""
+    sources = [f.line_source() for f in fragments]
+    limit = _open_files_limit()
+    level = 0
+    while len(sources) > limit:  # merge groups into sorted runs first
+        runs = []
+        for start in range(0, len(sources), limit):
+            run = work / f"run-{level}-{start}.nt"
+            _write_lines(heapq.merge(*sources[start:start + limit]), run, None)
+            runs.append(run)
+        sources = [_read_lines(run) for run in runs]
+        level += 1
+    return _write_lines(heapq.merge(*sources), path, build)
+
+
+def _read_lines(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        yield from handle
+
+
+def _write_lines(lines: Iterable[bytes], path: Path, build: Any) -> tuple[dict[str, Any], int]:
+    sha = hashlib.sha256()
+    count = size = 0
+    block: list[bytes] = []
+    pending = 0
+    last = None
+    with open(path, "wb") as out:
+        for line in lines:
+            if line == last:
+                continue
+            last = line
+            count += 1
+            block.append(line)
+            pending += len(line)
+            if pending >= BLOCK:
+                size += _flush(out, block, sha, build)
+                block, pending = [], 0
+        size += _flush(out, block, sha, build)
+    return {"bytes": size, "sha256": sha.hexdigest()}, count
+
+
+def _flush(out: Any, block: list[bytes], sha: Any, build: Any) -> int:
+    data = b"".join(block)
+    out.write(data)
+    sha.update(data)
+    if build is not None:
+        build.update(data)
+    return len(data)
+
+
+def _write_text(chunks: Iterable[str], path: Path, build: Any) -> dict[str, Any]:
+    sha = hashlib.sha256()
+    size = 0
+    block: list[str] = []
+    pending = 0
+    with open(path, "wb") as out:
+        for chunk in chunks:
+            block.append(chunk)
+            pending += len(chunk)
+            if pending >= BLOCK:
+                size += _flush(out, ["".join(block).encode("utf-8")], sha, build)
+                block, pending = [], 0
+        size += _flush(out, ["".join(block).encode("utf-8")], sha, build)
+    return {"bytes": size, "sha256": sha.hexdigest()}
+
+
+def _open_files_limit() -> int:
+    """How many fragment files may be open at once (raising the soft limit when allowed)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return max(16, min(soft // 2, 4096) - 64)

@@ -1,0 +1,193 @@
+"""Incremental builds (kg/units): a rebuild reads again only the units whose inputs changed,
+and its store is byte for byte the store of a clean build of the same source."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg.build import BuildResult, build
+from kg.errors import KgError
+from kg.store import current_build
+
+from .conftest import ROOT
+
+UNITS = Path("cache") / "units"
+BARRIERS = Path("annotations") / "000-barriers.yaml"
+MODEL = Path("annotations") / "000-model.yaml"
+#: The seeds' units: two documents and four annotation files.
+SEED_UNITS = 6
+
+
+def files(store: Path) -> dict[str, bytes]:
+    """The current build's files (the stamp of a checked index aside)."""
+    build_dir = current_build(store)
+    return {p.name: p.read_bytes() for p in sorted(build_dir.iterdir())
+            if not p.name.endswith(".checked")}
+
+
+def clean(source: Path, tmp_path: Path, name: str = "clean") -> dict[str, bytes]:
+    """The files of a clean build of ``source`` (a data dir of its own)."""
+    target = tmp_path / name
+    shutil.rmtree(target, ignore_errors=True)
+    build(source, target, validate=False)
+    return files(target)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def rebuild(source: Path, store: Path) -> BuildResult:
+    return build(source, store, validate=False)
+
+
+def test_an_unchanged_source_reuses_every_unit(source_copy: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    first = rebuild(source_copy, store)
+    assert (first.reused, first.made) == (0, SEED_UNITS)
+    before = files(store)
+    second = rebuild(source_copy, store)
+    assert (second.reused, second.made) == (SEED_UNITS, 0)
+    assert files(store) == before
+    assert before["graph.nt"] == clean(ROOT / "seed_data", tmp_path)["graph.nt"]
+
+
+def test_one_edited_file_is_read_again_and_the_store_equals_a_clean_build(
+        source_copy: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    rebuild(source_copy, store)
+    edit(source_copy / BARRIERS, "Data security risk", "Data-security risk")
+    result = rebuild(source_copy, store)
+    assert (result.reused, result.made) == (SEED_UNITS - 1, 1)
+    assert files(store) == clean(source_copy, tmp_path)
+    assert b"Data-security risk" in files(store)["graph.nt"]
+
+
+def test_a_changed_document_remakes_the_units_that_quote_it(source_copy: Path,
+                                                            tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    rebuild(source_copy, store)
+    text = next((source_copy / "documents").glob("003_*.txt"))
+    with text.open("a", encoding="utf-8") as handle:
+        handle.write("\n附录：本文新增的一句话。\n")
+    result = rebuild(source_copy, store)
+    # the document itself, 003.yaml and links.yaml (which quotes 003) are made again
+    assert (result.reused, result.made) == (3, 3)
+    assert files(store) == clean(source_copy, tmp_path)
+
+
+def test_a_changed_class_remakes_the_units_whose_relations_link_it(source_copy: Path,
+                                                                   tmp_path: Path) -> None:
+    """A relation's checks read the classes of both ends: a file whose relations link an entity
+    defined elsewhere is checked again when that entity's class changes."""
+    store = tmp_path / "store"
+    rebuild(source_copy, store)
+    # 003.yaml's relations link platform/taobao, defined in 000-model.yaml
+    edit(source_copy / MODEL, "id: platform/taobao\n    type: Platform",
+         "id: platform/taobao\n    type: Organization")
+    result = rebuild(source_copy, store)
+    assert (result.reused, result.made) == (SEED_UNITS - 2, 2)
+    assert files(store) == clean(source_copy, tmp_path)
+
+
+def test_a_relation_made_invalid_elsewhere_is_refused_as_a_clean_build_refuses_it(
+        source_copy: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    rebuild(source_copy, store)
+    before = files(store)
+    # valid for 000-model.yaml's own relations; a relation of 000-barriers.yaml (cached, its
+    # file unchanged) now links a class its predicate does not allow
+    edit(source_copy / MODEL, "id: dimension/external-environment\n    type: Dimension",
+         "id: dimension/external-environment\n    type: Theory")
+    with pytest.raises(KgError) as incremental:
+        rebuild(source_copy, store)
+    with pytest.raises(KgError) as fresh:
+        rebuild(source_copy, tmp_path / "fresh")
+    assert incremental.value.line() == fresh.value.line()
+    assert "000-barriers.yaml" in incremental.value.line()
+    assert files(store) == before  # the failed build changed nothing
+
+
+def test_a_duplicate_id_across_files_is_found_with_cached_units(source_copy: Path,
+                                                                tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    rebuild(source_copy, store)
+    extra = source_copy / "annotations" / "zz-extra.yaml"
+    shutil.copy(source_copy / BARRIERS, extra)
+    with pytest.raises(KgError) as incremental:
+        rebuild(source_copy, store)
+    with pytest.raises(KgError) as fresh:
+        rebuild(source_copy, tmp_path / "fresh")
+    assert "duplicate id" in incremental.value.line()
+    assert incremental.value.line() == fresh.value.line()
+
+
+def test_a_damaged_fragment_is_made_again(source_copy: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    rebuild(source_copy, store)
+    before = files(store)
+    fragments = sorted((store / UNITS).glob("*.nt"))
+    with fragments[0].open("ab") as handle:
+        handle.write(b"<urn:x> <urn:y> <urn:z> .\n")  # a triple no unit emits
+    metas = sorted((store / UNITS).glob("*.json"))
+    metas[-1].write_text('{"version": "1", "nodes": [', encoding="utf-8")
+    result = rebuild(source_copy, store)
+    assert result.made == 2
+    assert files(store) == before
+    assert b"urn:x" not in files(store)["graph.nt"]
+
+
+def test_warnings_of_cached_units_name_the_current_source(source_copy: Path,
+                                                          tmp_path: Path) -> None:
+    """A cached unit's warnings are shown again, with the path of the source being built."""
+    edit(source_copy / BARRIERS, "Data security risk", "Data security risk")  # unchanged text
+    moved = tmp_path / "moved"
+    shutil.copytree(source_copy, moved)
+    store = tmp_path / "store"
+    first: list[str] = []
+    build(source_copy, store, validate=False, notify=first.append)
+    second: list[str] = []
+    build(moved, store, validate=False, notify=second.append)
+    third: list[str] = []
+    build(moved, tmp_path / "fresh", validate=False, notify=third.append)
+    assert second == third
+    assert [w.replace(str(source_copy), str(moved)) for w in first] == third
+
+
+def test_a_failed_build_writes_no_fragment(source_copy: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    edit(source_copy / BARRIERS, "mechanism/information-empowerment", "mechanism/nope")
+    with pytest.raises(KgError):
+        rebuild(source_copy, store)
+    assert not (store / UNITS).exists()
+
+
+def test_fragments_of_removed_files_are_pruned(source_copy: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    rebuild(source_copy, store)
+    count = len(list((store / UNITS).iterdir()))
+    assert count == 2 * SEED_UNITS  # a .json and a .nt per unit
+    edit(source_copy / BARRIERS, "Data security risk", "Data-security risk")
+    rebuild(source_copy, store)
+    assert len(list((store / UNITS).iterdir())) == count
+
+
+def test_a_generated_corpus_rebuilds_as_a_clean_build(tmp_path: Path) -> None:
+    """Six papers of the benchmark's generator: one paper edited, then one removed."""
+    corpus = tmp_path / "corpus"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "corpus.py"), "--papers", "6",
+                    "--out", str(corpus)], check=True, capture_output=True)
+    store = tmp_path / "store"
+    rebuild(corpus, store)
+    generated = sorted((corpus / "annotations").glob("g*.yaml"))
+    edit(generated[0], "en: ", "en: edited ")
+    result = rebuild(corpus, store)
+    assert result.made == 1
+    assert files(store) == clean(corpus, tmp_path)

@@ -152,6 +152,14 @@ def test_search_start_gives_the_same_answer_and_can_be_cancelled(
     assert calls == 0
 
 
+def test_search_build_in_slices_gives_the_same_index(blank: Any, searcher: Any,
+                                                     view: GraphView) -> None:
+    got = blank.evaluate("""(records) => new Promise((done) => {
+        KGSearch.build(records, (index) => done(["data secruity", "数据", "privacy"].map(
+            (t) => index.query(t, 20)))); })""", search_records(shown_nodes(view)))
+    assert got == [searcher(t, 20) for t in ("data secruity", "数据", "privacy")]
+
+
 # Queries on which the page's top hit must be one of the CLI's best-scored hits. The CLI breaks
 # ties by id and the page by coverage (see search.js), so only the tie set is compared.
 CLI_QUERIES = ("data secruity", "data security", "privacy", "数据安全", "安全风险", "信息赋能",
@@ -322,6 +330,10 @@ def export_sample(view: GraphView) -> tuple[list[dict[str, Any]], dict[str, dict
                   "alt_labels": {}, "definition": {}, "document": "000", "properties": {},
                   "evidence": [{"document": "000", "section": "", "start": 1, "end": 9,
                                 "quote": '+1 "quoted", comma\r\nnext line'}]})
+    for k, lead in enumerate(("-2+3", "@SUM(A1)", "\tTAB", "\rCR", "+cmd")):
+        nodes.append({"id": f"x/formula-{k}", "class": "Problem",
+                      "label": {"zh": lead, "en": "fine"}, "alt_labels": {}, "definition": {},
+                      "document": "003", "properties": {}, "evidence": []})
     edges = {}
     for k, (u, v, key) in enumerate(sorted(view.graph.edges(keys=True))):
         if centre in (u, v):
@@ -341,13 +353,15 @@ def test_csv_parses_back_to_the_same_cells(blank: Any, view: GraphView) -> None:
     expected += [["edge", i, "", e["relation_label"].get("zh"), e["relation_label"].get("en"),
                   " ".join(sorted({x["document"] for x in e["evidence"]})), e["source"],
                   e["relation"], e["target"], e["modality"], expected_evidence(e["evidence"])]
-                 for i, e in sorted(edges.items())]
+                 for i, e in edges.items()]
     assert rows[1:] == [[guarded(c) for c in row] for row in expected]
+    assert [r[3] for r in rows if r[1].startswith("x/formula-")] == [
+        "'-2+3", "'@SUM(A1)", "'\tTAB", "'\rCR", "'+cmd"]
     hostile = next(r for r in rows if r[1] == "x/hostile")
     assert hostile[4] == "'" + HOSTILE_LABEL and hostile[3] == '数据,"安全"\n风险'
     assert hostile[10].startswith('000 [1–9] "+1 "quoted", comma\r\nnext line"')
     assert any(re.search("[\u4e00-\u9fff]", r[10]) for r in rows[1:]), "Chinese evidence"
-    as_list = blank.evaluate("([n, e]) => KGExport.csv(n, Object.keys(e).sort().map((k) =>"
+    as_list = blank.evaluate("([n, e]) => KGExport.csv(n, Object.keys(e).map((k) =>"
                              " Object.assign({id: k}, e[k])))", [nodes, edges])
     assert as_list == text
 
@@ -426,6 +440,12 @@ def test_download_works_under_the_viz_page_csp(browser: Any, tmp_path: Path,  # 
             saved = tmp_path / ("saved-" + name)
             download.save_as(saved)
             assert saved.read_bytes() == body.encode("utf-8")
+        with page.expect_download() as info:  # a Blob, as the page's PNG export passes
+            page.evaluate("""() => KGExport.download("kg-view.png", "image/png",
+                new Blob([new Uint8Array([137, 80, 78, 71, 0, 255])], {type: "image/png"}))""")
+        saved = tmp_path / "saved.png"
+        info.value.save_as(saved)
+        assert saved.read_bytes() == bytes([137, 80, 78, 71, 0, 255])
         assert page.evaluate("document.querySelectorAll('a').length") == 0, "link removed"
         assert errors == []
         assert [r for r in requests if not r.startswith("blob:")] == [page_file.as_uri()]

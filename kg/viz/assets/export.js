@@ -2,14 +2,15 @@
  *
  *   KGExport.csv(nodes, edges) -> string   nodes: node-info objects (page.py `node_info`);
  *       edges: edge-info objects (page.py `edge_info`), each with its edge `id` added, or the
- *       page's {edgeId: info} map. One RFC 4180 table (CRLF, no BOM), columns
+ *       page's {edgeId: info} map (rows in the array's or the map's own order). One RFC 4180 table (CRLF, no BOM), columns
  *       kind,id,class,label_zh,label_en,document,source,relation,target,modality,evidence;
  *       an edge row's labels are its relation's, its document the documents of its evidence.
  *       A cell starting with = + - @ tab or CR gets a leading ' (no spreadsheet formulas).
  *   KGExport.svg(scene) -> string   scene = {width, height, nodes: [{id, x, y, label, color,
  *       shape, size}], edges: [{from, to, label, dashes, width}]} in canvas coordinates; one
  *       shape element (class "kg-node-shape") per node, arrowheads, every text escaped.
- *   KGExport.download(filename, mime, text)   an <a download> on a blob: URL, clicked, removed.
+ *   KGExport.download(filename, mime, text)   an <a download> on a blob: URL, clicked, removed
+ *       (text: a string, written as UTF-8, or a Blob such as a canvas PNG).
  * ES2017, one global; only download() touches the DOM.
  */
 (function (root) {
@@ -44,7 +45,7 @@
 
   function listOf(items) {
     if (Array.isArray(items)) { return items; }
-    return Object.keys(items || {}).sort().map(function (id) {
+    return Object.keys(items || {}).map(function (id) {   // the map's own (page) order
       var info = items[id];
       return info && info.id != null ? info : Object.assign({ id: id }, info);
     });
@@ -266,7 +267,7 @@
   /* ---------- download ---------- */
 
   function download(filename, mime, text) {
-    var blob = new Blob([text], { type: mime || "application/octet-stream" });
+    var blob = new Blob([text], { type: mime || "application/octet-stream" });   // text or Blob
     var url = URL.createObjectURL(blob);
     var a = document.createElement("a");
     a.href = url;

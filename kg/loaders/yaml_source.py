@@ -46,11 +46,15 @@ class _LineLoader(_Base):  # type: ignore[valid-type,misc]
     in the size of the file however far the aliases would expand).
     """
 
-    def get_single_node(self) -> Any:
-        node = super().get_single_node()
-        if node is not None:
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _Direct(self).value(node)
+        except _Fallback:  # YAML that PyYAML's own constructors must read (or refuse)
             _refuse_shared_nodes(node)
-        return node
+            return self.construct_document(node)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
@@ -61,6 +65,71 @@ class _LineLoader(_Base):  # type: ignore[valid-type,misc]
             raise _Refused(f"cannot read the value {_show(value)} ({exc})",
                            node.start_mark.line + 1,
                            "quote it to make it text, or write a valid value") from None
+
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+class _Fallback(Exception):
+    """The document needs PyYAML's generic construction (merge keys, unhashable keys, other
+    collection tags, deep nesting): the result, or the error, is then exactly PyYAML's."""
+
+
+class _Direct:
+    """Build a composed document's values directly: what PyYAML's safe constructor with the
+    line-recording mapping constructor gives, in one walk and about three times faster.
+
+    Plain strings, lists and mappings are built here; every other scalar goes through the
+    loader's constructor. A node reached twice is an alias (refused). Anything else goes back
+    to PyYAML (:class:`_Fallback`).
+    """
+
+    def __init__(self, loader: "_LineLoader") -> None:
+        self.loader = loader
+        self.seen: set[int] = set()
+
+    def value(self, node: yaml.Node) -> Any:
+        if id(node) in self.seen:
+            raise _AliasFound
+        self.seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if node.tag == _STR else self.loader.construct_object(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                raise _Fallback
+            try:
+                return [self.value(item) for item in node.value]
+            except RecursionError:
+                raise _Fallback from None
+        if not isinstance(node, yaml.MappingNode) or node.tag != _MAP:
+            raise _Fallback
+        mapping: dict[Any, Any] = {}
+        lines: dict[Any, int] = {}
+        try:
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    raise _Fallback
+                key = self.value(key_node)
+                line = key_node.start_mark.line + 1
+                try:
+                    first = lines.get(key)
+                except TypeError:  # an unhashable key: PyYAML says so
+                    raise _Fallback from None
+                if key == LINE_KEY:
+                    raise _Refused(f"the key '{LINE_KEY}' is reserved", line,
+                                   "remove it: the reader records line numbers under that name")
+                if first is not None:
+                    raise _Refused(f"duplicate key {_show(key)} (first on line {first}, again on "
+                                   f"line {line})", line,
+                                   "keep one of them: YAML would silently use only the second")
+                lines[key] = line
+                mapping[key] = self.value(value_node)
+        except RecursionError:
+            raise _Fallback from None
+        mapping[LINE_KEY] = node.start_mark.line + 1
+        return mapping
 
 
 def _refuse_shared_nodes(root: yaml.Node) -> None:

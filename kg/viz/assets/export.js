@@ -118,6 +118,13 @@
     return polygon(x, y, pts);
   }
 
+  /* Rough width of a line at 14 px: CJK and other wide characters 14 px, the rest 8 px. */
+  function textWidth(line) {
+    var w = 0;
+    for (var i = 0; i < line.length; i++) { w += line.charCodeAt(i) >= 0x2e80 ? 14 : 8; }
+    return w;
+  }
+
   function lines(label) {
     return String(label == null ? "" : label).split("\n");
   }
@@ -148,8 +155,8 @@
     var shape = node.shape || "dot";
     if (LABEL_INSIDE[shape]) {
       var parts = lines(node.label);
-      var longest = Math.max.apply(null, parts.map(function (s) { return s.length; }));
-      var w = Math.max(24, longest * 8 + 14);
+      var longest = Math.max.apply(null, parts.map(textWidth));
+      var w = Math.max(24, Math.round(longest + 14));
       var h = parts.length * 17 + 10;
       if (shape === "ellipse" || shape === "circle") {
         var rx = shape === "circle" ? Math.max(w, h) / 2 : w / 2 + 6;

@@ -59,120 +59,157 @@
   Heap.prototype.size = function () { return this.items.length; };
 
   function prepare(graph) {
-    var classOf = {};
-    var nodeIds = Object.keys(graph.nodes || {});
-    nodeIds.forEach(function (id) { classOf[id] = (graph.nodes[id] || {}).cls; });
-    var edges = (graph.edges || []).filter(function (e) {
-      return Object.prototype.hasOwnProperty.call(classOf, e.from) &&
-        Object.prototype.hasOwnProperty.call(classOf, e.to);
+    var has = Object.prototype.hasOwnProperty;
+    var nodes = graph.nodes || {};
+    // node numbers in id order, so that numeric pair order is networkx's sorted (u, v) order
+    var ids = Object.keys(nodes).sort(cmp);
+    var n = ids.length;
+    var number = new Map();
+    var hub = new Uint8Array(n);
+    var background = new Uint8Array(n);
+    for (var i = 0; i < n; i++) {
+      number.set(ids[i], i);
+      var cls = (nodes[ids[i]] || {}).cls;
+      hub[i] = HUB_CLASSES[cls] === 1 ? 1 : 0;
+      background[i] = BACKGROUND_CLASSES[cls] === 1 ? 1 : 0;
+    }
+    var edges = [];
+    var pairSet = new Set();
+    (graph.edges || []).forEach(function (e) {
+      var u = number.get(e.from);
+      var v = number.get(e.to);
+      if (u === undefined || v === undefined) { return; }
+      edges.push({ edge: e, u: u, v: v });
+      if (u !== v) { pairSet.add(u * n + v); }
     });
-    // edges between an ordered pair, for the explanation: from -> to -> [edge...]
-    var between = new Map();
-    var pairs = [];
-    edges.forEach(function (e) {
-      var key = e.from + "\u0000" + e.to;
-      var list = between.get(key);
-      if (!list) {
-        list = [];
-        between.set(key, list);
-        if (e.from !== e.to) { pairs.push([e.from, e.to]); }
-      }
-      list.push(e);
-    });
-    between.forEach(function (list) {
-      list.sort(function (x, y) { return cmp(x.relation, y.relation) || cmp(x.id, y.id); });
-    });
-    pairs.sort(function (x, y) { return cmp(x[0], y[0]) || cmp(x[1], y[1]); });
-    // adjacency in networkx insertion order; weight = cheapest direction cost (hub added later)
-    var succ = new Map();
-    var pred = new Map();
-    var cost = new Map();
+    var pairs = Float64Array.from(pairSet).sort();
+    // arcs in networkx insertion order: (u, v) forward then (v, u) backward, per sorted pair;
+    // an arc seen again keeps its first place and the cheaper cost
+    var arcAt = new Map();
+    var arcFrom = [];
+    var arcTo = [];
+    var arcCost = [];
     function arc(u, v, c) {
-      var key = u + "\u0000" + v;
-      var old = cost.get(key);
-      if (old === undefined) {
-        cost.set(key, c);
-        if (!succ.has(u)) { succ.set(u, []); }
-        succ.get(u).push(v);
-        if (!pred.has(v)) { pred.set(v, []); }
-        pred.get(v).push(u);
-      } else if (c < old) {
-        cost.set(key, c);
+      var key = u * n + v;
+      var at = arcAt.get(key);
+      if (at === undefined) {
+        arcAt.set(key, arcFrom.length);
+        arcFrom.push(u);
+        arcTo.push(v);
+        arcCost.push(c);
+      } else if (c < arcCost[at]) {
+        arcCost[at] = c;
       }
     }
-    pairs.forEach(function (p) {
-      arc(p[0], p[1], FORWARD);
-      arc(p[1], p[0], BACKWARD);
-    });
+    for (var p = 0; p < pairs.length; p++) {
+      var u0 = Math.floor(pairs[p] / n);
+      var v0 = pairs[p] - u0 * n;
+      arc(u0, v0, FORWARD);
+      arc(v0, u0, BACKWARD);
+    }
+    // compressed adjacency (stable: each list keeps insertion order)
+    function bucket(keyOf, otherOf) {
+      var start = new Int32Array(n + 1);
+      for (var a = 0; a < keyOf.length; a++) { start[keyOf[a] + 1]++; }
+      for (var k = 0; k < n; k++) { start[k + 1] += start[k]; }
+      var fill = start.slice(0, n);
+      var other = new Int32Array(keyOf.length);
+      var cost = new Float64Array(keyOf.length);
+      for (a = 0; a < keyOf.length; a++) {
+        var at = fill[keyOf[a]]++;
+        other[at] = otherOf[a];
+        cost[at] = arcCost[a];
+      }
+      return { start: start, other: other, cost: cost };
+    }
+    var succ = bucket(arcFrom, arcTo);   // succ.cost: cost of the arc node -> other
+    var pred = bucket(arcTo, arcFrom);   // pred.cost: cost of the arc other -> node
 
     function explain(route) {
-      var hops = [];
-      for (var i = 0; i + 1 < route.length; i++) {
-        var a = route[i];
-        var b = route[i + 1];
-        (between.get(a + "\u0000" + b) || []).forEach(function (e) {
-          hops.push({ edge: e.id, from: e.from, to: e.to, relation: e.relation, forward: true });
-        });
-        (between.get(b + "\u0000" + a) || []).forEach(function (e) {
-          hops.push({ edge: e.id, from: e.from, to: e.to, relation: e.relation, forward: false });
-        });
+      var step = new Map();   // pair number -> position in the route
+      for (var r = 0; r + 1 < route.length; r++) {
+        step.set(route[r] * n + route[r + 1], [r, true]);
+        step.set(route[r + 1] * n + route[r], [r, false]);
       }
+      var found = route.slice(1).map(function () { return [[], []]; });
+      edges.forEach(function (item) {
+        var hit = step.get(item.u * n + item.v);
+        if (hit) { found[hit[0]][hit[1] ? 0 : 1].push(item.edge); }
+      });
+      var hops = [];
+      found.forEach(function (both) {
+        both.forEach(function (list, back) {
+          list.sort(function (x, y) { return cmp(x.relation, y.relation) || cmp(x.id, y.id); });
+          list.forEach(function (e) {
+            hops.push({ edge: e.id, from: e.from, to: e.to, relation: e.relation,
+                        forward: back === 0 });
+          });
+        });
+      });
       return hops;
     }
 
-    function shortest(source, target, options) {
-      var has = Object.prototype.hasOwnProperty;
-      if (!has.call(classOf, source) || !has.call(classOf, target)) { return null; }
-      if (source === target) { return { nodes: [source], hops: [] }; }
+    function shortest(sourceId, targetId, options) {
+      if (!has.call(nodes, sourceId) || !has.call(nodes, targetId)) { return null; }
+      var source = number.get(sourceId);
+      var target = number.get(targetId);
+      if (source === target) { return { nodes: [sourceId], hops: [] }; }
       var allowed = options && options.allowed ? options.allowed : null;
-      function usable(w) {
-        if (w === source || w === target) { return true; }
-        if (BACKGROUND_CLASSES[classOf[w]] === 1) { return false; }
-        return !allowed || allowed.has(w);
+      var usable = new Int8Array(n);   // 0 unknown, 1 yes, -1 no
+      function ok(w) {
+        if (usable[w] === 0) {
+          usable[w] = (w === source || w === target ||
+            (!background[w] && (!allowed || allowed.has(ids[w])))) ? 1 : -1;
+        }
+        return usable[w] === 1;
       }
-      function weight(u, v) {
-        var c = cost.get(u + "\u0000" + v);
-        if (v !== target && HUB_CLASSES[classOf[v]] === 1) { c += HUB; }
-        return c;
-      }
-      var neighs = [succ, pred];
-      var dists = [new Map(), new Map()];
-      var paths = [new Map([[source, [source]]]), new Map([[target, [target]]])];
-      var seen = [new Map([[source, 0]]), new Map([[target, 0]])];
+      var adjacency = [succ, pred];
+      var done = [new Float64Array(n).fill(-1), new Float64Array(n).fill(-1)];
+      var seen = [new Float64Array(n).fill(-1), new Float64Array(n).fill(-1)];
+      var parent = [new Int32Array(n).fill(-1), new Int32Array(n).fill(-1)];
       var fringe = [new Heap(), new Heap()];
       var counter = 0;
+      seen[0][source] = 0;
+      seen[1][target] = 0;
       fringe[0].push([0, counter++, source]);
       fringe[1].push([0, counter++, target]);
       var finalpath = null;
       var finaldist = 0;
+      function chain(dir, w) {   // w back to this direction's start
+        var out = [];
+        for (var x = w; x !== -1; x = parent[dir][x]) { out.push(x); }
+        return out;
+      }
       var dir = 1;
       while (fringe[0].size() && fringe[1].size()) {
         dir = 1 - dir;
         var item = fringe[dir].pop();
         var dist = item[0];
         var v = item[2];
-        if (dists[dir].has(v)) { continue; }
-        dists[dir].set(v, dist);
-        if (dists[1 - dir].has(v)) {
-          return { nodes: finalpath, hops: explain(finalpath) };
+        if (done[dir][v] >= 0) { continue; }
+        done[dir][v] = dist;
+        if (done[1 - dir][v] >= 0) {
+          return { nodes: finalpath.map(function (x) { return ids[x]; }),
+                   hops: explain(finalpath) };
         }
-        var list = neighs[dir].get(v) || [];
-        for (var i = 0; i < list.length; i++) {
-          var w = list[i];
-          if (!usable(w)) { continue; }
-          var vw = dist + (dir === 0 ? weight(v, w) : weight(w, v));
-          if (dists[dir].has(w)) { continue; }
-          var known = seen[dir].get(w);
-          if (known === undefined || vw < known) {
-            seen[dir].set(w, vw);
+        var adj = adjacency[dir];
+        for (var a = adj.start[v]; a < adj.start[v + 1]; a++) {
+          var w = adj.other[a];
+          if (!ok(w)) { continue; }
+          // forward: the arc v -> w enters w; backward: the arc w -> v enters v
+          var entered = dir === 0 ? w : v;
+          var c = adj.cost[a] + (entered !== target && hub[entered] ? HUB : 0);
+          var vw = dist + c;
+          if (done[dir][w] >= 0) { continue; }
+          if (seen[dir][w] < 0 || vw < seen[dir][w]) {
+            seen[dir][w] = vw;
             fringe[dir].push([vw, counter++, w]);
-            paths[dir].set(w, paths[dir].get(v).concat([w]));
-            if (seen[0].has(w) && seen[1].has(w)) {
-              var total = seen[0].get(w) + seen[1].get(w);
+            parent[dir][w] = v;
+            if (seen[0][w] >= 0 && seen[1][w] >= 0) {
+              var total = seen[0][w] + seen[1][w];
               if (finalpath === null || finaldist > total) {
                 finaldist = total;
-                var back = paths[1].get(w).slice().reverse();
-                finalpath = paths[0].get(w).concat(back.slice(1));
+                finalpath = chain(0, w).reverse().concat(chain(1, w).slice(1));
               }
             }
           }

@@ -226,6 +226,7 @@ def measure_page(context: Any, path: Path, row: Row, runs: int) -> None:
     """First draw, filter, search and the longest typing task of one page."""
     query = "data secruity" if row.size in SEED_SIZES else "node 123"
     typed = "data secur" if row.size in SEED_SIZES else "node 12345"
+    runs += 1  # page 0 for typing; filter and search on the others
     for run in range(runs):
         page = context.new_page()
         page.add_init_script(FIRST_DRAW_JS)
@@ -248,6 +249,10 @@ def measure_page(context: Any, path: Path, row: Row, runs: int) -> None:
         else:
             row.first_draw.append(marks["drawn"] / 1000)
             row.draw_note = "(first afterDrawing: no kgView.ready)"
+        if run == 0:  # typing first, on a fresh page: the first search pays for any lazy index
+            type_into_search(page, row, typed)
+            page.close()
+            continue
         if not page.evaluate("!!window.kgView"):
             row.notes["filter"] = row.notes["search"] = "n/a: no window.kgView"
         else:
@@ -268,8 +273,6 @@ def measure_page(context: Any, path: Path, row: Row, runs: int) -> None:
             else:
                 row.search_ms.append(got["ms"])
                 row.notes["search"] = f'("{query}": {got["hits"]} ids)'
-        if run == 0:
-            type_into_search(page, row, typed)
         page.close()
 
 
@@ -285,8 +288,11 @@ def type_into_search(page: Any, row: Row, text: str) -> None:
     page.keyboard.type(text, delay=80)
     page.wait_for_timeout(2000)
     tasks = page.evaluate("window.__kgLong")
+    searched = page.evaluate("""(text) => !!(window.kgView && typeof kgView.state === "function"
+        && JSON.stringify(kgView.state()).indexOf(text) >= 0)""", text)
     row.longest_task.append(max(tasks, default=0.0))
-    row.notes["typing"] = f"({len(tasks)} over 50 ms)" if tasks else "(none over 50 ms)"
+    row.notes["typing"] = (f"({len(tasks)} over 50 ms" if tasks else "(none over 50 ms") + \
+        ("" if searched else "; the typed text is not in kgView.state()") + ")"
 
 
 def note_cell(row: Row, values: list[float], key: str) -> str:

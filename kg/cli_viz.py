@@ -38,6 +38,10 @@ def viz(
     reviewed_only: Annotated[bool, typer.Option(
         "--reviewed-only", help="Leave out draft items (proposed by `kg ingest`, not reviewed).")]
     = False,
+    synthetic: Annotated[Optional[str], typer.Option(
+        "--synthetic", metavar="NODES,EDGES",
+        help="Draw a seeded synthetic graph of this size instead of the store (load tests), "
+             "e.g. 20000,60000.")] = None,
 ) -> None:
     """Write a self-contained interactive HTML view of the graph (opens offline)."""
     from kg.fileio import check_output, is_stdout, write_output
@@ -48,8 +52,16 @@ def viz(
         check_output(out, parents=parents, follow_symlinks=follow_symlinks)
     from kg.store import reviewed_only as without_drafts
 
-    target = _data_dir(data_dir)
-    view = GraphView.loaded(without_drafts(target) if reviewed_only else target)
+    if synthetic is not None:
+        from kg.viz.synthetic import parse_size, synthetic_projection
+
+        projection = synthetic_projection(*parse_size(synthetic))
+        if reviewed_only:
+            projection = _without_draft_items(projection)
+        view = GraphView(projection)
+    else:
+        target = _data_dir(data_dir)
+        view = GraphView.loaded(without_drafts(target) if reviewed_only else target)
     focus_id = _resolve(view, focus)["id"] if focus is not None else None
     html, selection = make_page(view, focus=focus_id, depth=depth, types=types,
                                 document=document, lang=lang.value)
@@ -58,3 +70,11 @@ def viz(
     typer.echo(f"wrote {written if written else 'the page to stdout'} "
                f"({len(selection.nodes)} nodes, {len(selection.edges)} edges, "
                f"{selection.mode} view)", err=True)
+
+
+def _without_draft_items(projection: dict) -> dict:
+    """A projection without its draft nodes and edges (and the edges touching a dropped node)."""
+    dropped = {n["id"] for n in projection["nodes"] if n.get("status") == "draft"}
+    return {**projection, "nodes": [n for n in projection["nodes"] if n["id"] not in dropped],
+            "edges": [e for e in projection["edges"] if e.get("status") != "draft"
+                      and e["source"] not in dropped and e["target"] not in dropped]}

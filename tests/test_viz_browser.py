@@ -32,7 +32,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
-DIM_BACKGROUND = "#eceff3"
 
 # JS: the DOM point (page coordinates) of a canvas point, and what the network finds there.
 POINT_JS = """([x, y]) => {
@@ -174,9 +173,9 @@ def test_default_view_renders_every_node_and_edge_offline(open_page: Any, pages:
                                                           view: GraphView) -> None:
     opened = open_page(pages["whole"])
     selection = select(view)
-    counts = opened.js("""() => [nodes.length, edges.length, network.body.nodeIndices.length,
-                                 network.body.edgeIndices.length]""")
-    assert counts == [len(selection.nodes), len(selection.edges)] * 2
+    drawn = opened.js("""() => [network.body.nodeIndices.length, network.body.edgeIndices.length,
+                                window.kgView.visibleNodeIds()]""")
+    assert drawn == [len(selection.nodes), len(selection.edges), sorted(selection.node_ids)]
     inked = opened.js("""() => { const c = document.querySelector("#mynetwork canvas");
         const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data; let n = 0;
         for (let i = 3; i < px.length; i += 4) { if (px[i] > 0) { n++; } } return n; }""")
@@ -223,33 +222,30 @@ def test_hovering_an_edge_shows_its_relation_and_evidence(
     opened.assert_clean()
 
 
-def test_filter_box_finds_chinese_text_and_highlights_it(
+def test_search_box_finds_chinese_text_lists_it_and_enter_focuses(
         open_page: Any, pages: dict[str, Path], view: GraphView) -> None:
     opened = open_page(pages["whole"])
-    selection = select(view)
     box = opened.page.locator("#kg-search")
     box.click()
     box.press_sequentially("数据安全")
+    opened.page.wait_for_function("() => window.kgView.matches().length > 0")
+    matches = opened.js("() => window.kgView.matches()")
+    assert matches[0] == "barrier/data-security-risk"
+    for node_id in matches:  # every hit really holds the text (label, alt label, text or quote)
+        node = view.nodes[node_id]
+        texts = [*node["label"].values(), *(a for alts in node["alt_labels"].values()
+                                            for a in alts), *node["definition"].values(),
+                 *(flat(e["quote"]) for e in node["evidence"])]
+        assert any("数据安全" in normalize(t) for t in texts), node_id
+    listed = opened.page.locator("#kg-results-list button").all_inner_texts()
+    assert listed[0] == "数据安全风险 / Data security risk" and len(listed) == len(matches)
     box.press("Enter")
-    opened.page.wait_for_function("() => window.kgView.matches.length > 0")
-    matches = opened.js("() => window.kgView.matches")
-    assert matches == expected_matches(view, selection, "数据安全")
-    assert "barrier/data-security-risk" in matches
-    colours = opened.js("""(ids) => ids.map(id => nodes.get(id).color.background)""",
-                        ["barrier/data-security-risk", MECHANISM])
-    assert colours[0] != DIM_BACKGROUND and colours[1] == DIM_BACKGROUND
-    status = opened.page.inner_text("#kg-status")
-    assert f"{len(matches)} of {len(selection.nodes)} nodes match" in status
-    assert "个节点匹配" in status
-    option = opened.page.locator('#kg-class option[value="Barrier"]').inner_text()
-    assert option == "障碍因素 / Barrier (15)", "Chinese option text is not garbled"
-    box.fill("")
-    opened.page.select_option("#kg-class", "Barrier")
-    barriers = sorted(n["id"] for n in selection.nodes if n["class"] == "Barrier")
-    assert opened.js("() => window.kgView.matches") == barriers
+    opened.page.wait_for_function("() => window.kgView.state().view === 'focus'")
+    assert opened.js("() => window.kgView.state().node") == "barrier/data-security-risk"
+    assert "数据安全风险" in opened.panel()
     opened.page.click("#kg-clear")
-    assert opened.js("() => window.kgView.matches") == []
-    assert opened.js("(id) => nodes.get(id).color.background", MECHANISM) != DIM_BACKGROUND
+    assert opened.js("() => window.kgView.matches()") == []
+    assert opened.page.locator("#kg-results").is_hidden()
     opened.assert_clean()
 
 
@@ -290,11 +286,14 @@ def test_hostile_labels_and_quotes_show_literally_and_never_run(
     assert IMG + " hinders " + SCRIPT in opened.panel()
     assert SCRIPT in opened.page.inner_text("#kg-legend")
     opened.page.locator("#kg-search").fill("<img")
-    opened.page.wait_for_function("() => window.kgView.matches.length > 0")
+    opened.page.wait_for_function("() => window.kgView.matches().length > 0")
+    assert IMG + " barrier" in opened.page.inner_text("#kg-results")
+    opened.js("(id) => window.kgView.path(id, 'mechanism/evil')", "barrier/evil")
+    assert IMG + " hinders " + SCRIPT in opened.panel()
     assert opened.js("() => typeof window.__xss") == "undefined"
     assert opened.js("""() => [document.querySelectorAll('img, svg, iframe, object').length,
                                document.scripts.length, document.title]""") == [
-        0, 3, "innovation-kg · whole model"]
+        0, 6, "innovation-kg · whole model"]
     opened.assert_clean()
 
 
@@ -303,7 +302,8 @@ def test_a_few_thousand_nodes_stay_usable(open_page: Any, tmp_path: Path) -> Non
     path = tmp_path / "large.html"
     path.write_text(html, encoding="utf-8")
     opened = open_page(path)
-    assert opened.js("() => [nodes.length, edges.length]") == [3000, 4500]
+    assert opened.js("() => [nodes.length, window.kgView.visibleEdgeIds().length]") == [
+        3000, 4500]
     assert opened.js("() => network.physics.options.enabled") is False
     node_id = selection.nodes[1234]["id"]
     where = point_of(opened, node_id)

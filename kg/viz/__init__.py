@@ -12,11 +12,19 @@ from typing import Any, Optional
 from kg.graphview import GraphView
 
 
-def view_title(view: GraphView, selection: Any, depth: Optional[int], lang: str) -> tuple[str, str]:
+def view_title(view: GraphView, selection: Any, depth: Optional[int], lang: str,
+               document: Optional[str] = None) -> tuple[str, str]:
     """The page title and a short description of what the view shows."""
     from kg.render import label
 
     if selection.focus is None:
+        if document is not None:
+            titles = dict(view.projection.items()).get("documents", {}).get(document, {})
+            title = titles.get("title", {})
+            name = (title.get(lang) if lang in ("zh", "en") else None) or title.get("zh") \
+                or title.get("en") or ""
+            return (f"innovation-kg · paper {document}" + (f": {name}" if name else ""),
+                    f"entities coded from paper {document}")
         return "innovation-kg · whole model", "whole model of both papers"
     name = label(view.nodes[selection.focus], lang)
     if selection.mode == "trace":
@@ -30,16 +38,21 @@ def make_page(view: GraphView, *, focus: Optional[str] = None, depth: Optional[i
               lang: str = "both") -> tuple[str, Any]:
     """The HTML page and the selection it shows (``focus`` is a resolved node id)."""
     from kg.viz.layout import positions
-    from kg.viz.page import PageContext, render_page
-    from kg.viz.selection import parse_types, select
+    from kg.viz.page import PageContext, render_page, trace_extras
+    from kg.viz.selection import edge_key, parse_types, select
+    from kg.viz.traces import PageTraces, page_traces
 
-    selection = select(view, focus=focus, depth=depth, classes=parse_types(view, types),
-                       document=document)
-    title, what = view_title(view, selection, depth, lang)
+    classes = parse_types(view, types)
+    selection = select(view, focus=focus, depth=depth, classes=classes, document=document)
+    title, what = view_title(view, selection, depth, lang, document)
     filters = [f"types {types}" if types else "", f"document {document}" if document else ""]
     what = ", ".join([what, *(f for f in filters if f)])
     projection = dict(view.projection.items())  # an indexed view reads nodes and edges here
     ctx = PageContext(lang=lang, title=title, view=what, classes=projection.get("classes", {}),
                       relations=projection.get("relations", {}),
-                      documents=projection.get("documents", {}))
-    return render_page(selection, positions(selection), ctx), selection
+                      documents=projection.get("documents", {}), document=document)
+    traces = (page_traces(view, selection, classes, document) if selection.mode != "trace"
+              else PageTraces({}))
+    extras = trace_extras(selection, traces, view.nodes,
+                          {edge_key(e): e for e in projection["edges"]})
+    return render_page(selection, positions(selection), ctx, traces, extras), selection

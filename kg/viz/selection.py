@@ -148,8 +148,9 @@ def trace_edges(view: GraphView, result: dict[str, Any]) -> list[EdgeKey]:
         else:
             out[(case["id"], "hasPractice", case["practice"]["id"])] = None
             out[(case["practice"]["id"], "exemplifies", case["mechanism"])] = None
-    for stat in result.get("statistics", []):
-        out[(stat.get("via_part", bid), "hasStatistic", stat["id"])] = None
+    for stat in result.get("statistics", []):  # held by the root, a part, or a match of either
+        holder = (stat.get("via_match") or {}).get("id") or stat.get("via_part", bid)
+        out[(holder, "hasStatistic", stat["id"])] = None
     for example in result.get("examples", []):
         out[(example["id"], "illustrates", example["target"])] = None
     matches = [(m["match_of"], m["id"]) for m in result["related"]]

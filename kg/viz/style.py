@@ -22,29 +22,32 @@ class ClassStyle:
 
 CLASS_STYLES: dict[str, ClassStyle] = {
     "Barrier": ClassStyle("#d1495b", "triangleDown", 18),
-    "Problem": ClassStyle("#f28e6b", "triangleDown", 15),
+    "Problem": ClassStyle("#f28e2b", "diamond", 15),
     "Mechanism": ClassStyle("#2a6fdb", "hexagon", 26),
     "MechanismStage": ClassStyle("#9dbdf0", "dot", 11),
-    "Dimension": ClassStyle("#1d3557", "hexagon", 18),
+    "Dimension": ClassStyle("#1d3557", "star", 18),
     "InnovationType": ClassStyle("#2a9d5c", "star", 22),
-    "InnovationMode": ClassStyle("#66c2a5", "diamond", 15),
-    "Effect": ClassStyle("#8cc63f", "triangle", 14),
-    "CompetitionEffect": ClassStyle("#b8de6f", "triangle", 13),
+    "InnovationMode": ClassStyle("#66c2a5", "triangle", 15),
+    "Effect": ClassStyle("#7cb342", "dot", 13),
+    "CompetitionEffect": ClassStyle("#c0d96a", "hexagon", 13),
     "Strategy": ClassStyle("#e9a800", "square", 14),
     "Policy": ClassStyle("#8e5cb5", "square", 14),
     "Programme": ClassStyle("#c9a0dc", "triangle", 12),
     "Organization": ClassStyle("#7a8691", "dot", 11),
-    "Platform": ClassStyle("#4f5d6b", "dot", 13),
+    "Platform": ClassStyle("#4f5d6b", "hexagon", 13),
     "Theory": ClassStyle("#17a2b8", "diamond", 13),
-    "Case": ClassStyle("#a0522d", "star", 17),
+    "Case": ClassStyle("#a0522d", "triangle", 16),
     "Practice": ClassStyle("#d9a066", "dot", 11),
-    "Outcome": ClassStyle("#8c6d31", "diamond", 11),
+    "Outcome": ClassStyle("#b5892e", "star", 13),
     "Sample": ClassStyle("#5d4037", "square", 13),
-    "Statistic": ClassStyle("#9aa5b1", "dot", 9),
+    "Statistic": ClassStyle("#9aa5b1", "diamond", 9),
     "QuantitativeStatement": ClassStyle("#c5ccd3", "dot", 7),
-    "Reference": ClassStyle("#b3bcc6", "square", 7),
+    "Reference": ClassStyle("#b3bcc6", "triangle", 7),
     "Document": ClassStyle("#34495e", "square", 18),
 }
+#: Classes labelled at any zoom, in priority order (a label that would overlap one drawn before
+#: it is left out until zoomed in); the other classes are labelled once zoomed in.
+LABELLED_CLASSES = ("Mechanism", "Barrier", "Strategy", "InnovationType", "Dimension", "Problem")
 FALLBACK_COLORS = ("#e76f51", "#264653", "#f4a261", "#6a4c93", "#1982c4", "#8ac926")
 FALLBACK_SHAPES = ("dot", "square", "diamond", "triangle")
 

@@ -191,3 +191,44 @@ def test_a_generated_corpus_rebuilds_as_a_clean_build(tmp_path: Path) -> None:
     result = rebuild(corpus, store)
     assert result.made == 1
     assert files(store) == clean(corpus, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 6-paper corpus of the benchmark's generator (read-only: copy it to change it)."""
+    corpus = tmp_path_factory.mktemp("generated") / "corpus"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "corpus.py"), "--papers", "6",
+                    "--out", str(corpus)], check=True, capture_output=True)
+    return corpus
+
+
+def test_worker_processes_make_the_same_store(generated: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    stores = {}
+    for workers in ("1", "3"):
+        monkeypatch.setenv("KG_BUILD_WORKERS", workers)
+        result = rebuild(generated, tmp_path / workers)
+        assert result.made == 6 + 8  # six documents, eight annotation files
+        stores[workers] = files(tmp_path / workers)
+    assert stores["1"] == stores["3"]
+
+
+def test_the_first_error_does_not_depend_on_worker_processes(
+        generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Errors in several files: the one reported is the one a sequential build meets first
+    (every file is read before entities are checked, entities before relations)."""
+    source = tmp_path / "source"
+    shutil.copytree(generated, source)
+    annotations = sorted((source / "annotations").glob("g*.yaml"))
+    edit(annotations[0], "predicate: ", "predicate: nope-")  # a relation error, first file
+    edit(annotations[1], "type: ", "type: Nope", )  # an entity error, a later file
+    with annotations[-1].open("a", encoding="utf-8") as handle:
+        handle.write("entities: [\n")  # malformed YAML, the last file
+    lines = set()
+    for workers in ("1", "2", "3"):
+        monkeypatch.setenv("KG_BUILD_WORKERS", workers)
+        with pytest.raises(KgError) as error:
+            rebuild(source, tmp_path / f"store-{workers}")
+        lines.add(error.value.line())
+    assert len(lines) == 1
+    assert "malformed YAML" in lines.pop()

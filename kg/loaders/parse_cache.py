@@ -67,6 +67,21 @@ def keep_parsed(data: bytes) -> None:
         cache.used.add(_entry_key(data))
 
 
+def pending() -> dict[str, Any]:
+    """The entries this process parsed in the current block, not written yet (a build worker
+    hands them to the build, see :mod:`kg.units.workers`)."""
+    cache = _DIRECTORY.get()
+    return dict(cache.new) if cache is not None else {}
+
+
+def add_pending(entries: dict[str, Any]) -> None:
+    """Keep entries parsed by another process (written when the block succeeds)."""
+    cache = _DIRECTORY.get()
+    if cache is not None:
+        cache.new.update(entries)
+        cache.used.update(entries)
+
+
 def cached_parse(data: bytes, parse: Any) -> Any:
     """``parse()`` of a file whose bytes are ``data``, from the cache when it holds them."""
     cache = _DIRECTORY.get()

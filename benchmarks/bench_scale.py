@@ -14,7 +14,7 @@ with ``PYTHONPATH`` set to this checkout), timed on the wall clock; peak RSS is 
 * build: ``kg build --no-validate`` (time, peak RSS, triples), and with validation for scales up
   to ``--validate-max-scale`` within ``--validate-timeout`` seconds;
 * incremental rebuild: one annotation file edited (one label changed), ``kg build
-  --no-validate`` again on the same data dir (today a full rebuild);
+  --no-validate`` again on the same data dir (only the changed units are read again);
 * store: bytes on disk of the data dir after the first build (and its files);
 * queries: ``kg trace barrier``, ``kg show``, ``kg search``, ``kg sparql --name
   barrier-mechanisms`` and ``kg cypher``: the first process after the build (per-build copies
@@ -199,7 +199,8 @@ def measure_scale(scale: int, work: Path, args: argparse.Namespace) -> dict[str,
     if isinstance(built, str):
         return res
     say(f"  {built['triples']} triples, {built['s']:.1f} s, {built['rss_mb']:.0f} MB")
-    res["store_mb"] = disk_mb(store)
+    res["store_mb"] = disk_mb(current_build(store))
+    res["units_mb"] = disk_mb(store / "cache" / "units")
     res["store_files"] = {p.name: round(disk_mb(p), 1)
                           for p in sorted(current_build(store).iterdir())}
 
@@ -224,7 +225,7 @@ def measure_scale(scale: int, work: Path, args: argparse.Namespace) -> dict[str,
     if "queries" not in args.skip:
         cache = store / "cache"
         for old in cache.glob("*") if cache.is_dir() else ():
-            if old.name != "yaml":  # per-build copies go; the build's parse cache stays
+            if old.name not in ("yaml", "units"):  # per-build copies go; the build's caches stay
                 shutil.rmtree(old) if old.is_dir() else old.unlink()
         for name, cmd in QUERIES.items():
             def first(cmd: list[str] = cmd) -> dict[str, Any]:
@@ -317,12 +318,13 @@ def tables(results: list[dict[str, Any]]) -> str:
             _cell(r.get("build_validated"), "rss_mb", "{:.0f}"),
             _cell(r.get("rebuild"), "s", "{:.1f}"), _cell(r.get("rebuild"), "rss_mb", "{:.0f}"),
             _cell(r.get("store_mb"), None, "{:.1f}"),
-            ", ".join(f"{k} {v}" for k, v in (r.get("store_files") or {}).items()) or "–"])
+            ", ".join(f"{k} {v}" for k, v in (r.get("store_files") or {}).items()) or "–",
+            _cell(r.get("units_mb"), None, "{:.1f}")])
     table("Build, rebuild and store", [
         "scale", "papers", "triples", "source MB", "generate s", "build s (--no-validate)",
         "build peak RSS MB", "build s (validating)", "validating peak RSS MB",
-        "rebuild after one edited paper s", "rebuild peak RSS MB", "store MB", "store files MB"],
-        rows)
+        "rebuild after one edited paper s", "rebuild peak RSS MB", "build MB", "build files MB",
+        "unit cache MB"], rows)
 
     rows = []
     for r in results:

@@ -107,8 +107,10 @@ def build(
     target = _data_dir(data_dir)
     result = run_build(source, target, validate=validate, lock_timeout=lock_timeout,
                        notify=lambda line: typer.echo(line, err=True))
+    units = result.reused + result.made
+    reused = f"; {result.reused} of {units} units unchanged" if result.reused else ""
     typer.echo(f"built {result.manifest['triples']} triples from {source} into {target} "
-               f"(build {result.manifest['build']})", err=True)
+               f"(build {result.manifest['build']}{reused})", err=True)
 
 
 @app.command()

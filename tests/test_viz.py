@@ -313,6 +313,8 @@ def test_cli_writes_the_page_and_says_where(seed_store: Path, runner: CliRunner,
 
 
 @pytest.mark.parametrize("args, message", [
+    (["--synthetic", "20000"], "error: --synthetic takes NODES,EDGES"),
+    (["--synthetic", "5,100"], "error: --synthetic 5,100: need"),
     (["--focus", "no such thing at all zzz"], "error: no entity matches"),
     (["--types", "gadgets"], "error: unknown type 'gadgets'"),
     (["--document", "999"], "error: --document: unknown document '999'"),
@@ -356,3 +358,119 @@ def test_page_bytes_do_not_depend_on_the_locale(seed_store: Path, tmp_path: Path
                            "--data-dir", str(seed_store)], env=env, capture_output=True)
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == make_page(view, focus=BARRIER)[0].encode("utf-8")
+
+
+# --- analyst view: styles, embedded traces, synthetic graphs ---------------------------------
+
+def test_every_class_has_its_own_shape_and_colour() -> None:
+    from kg.viz.style import CLASS_STYLES
+
+    looks = [(style.shape, style.color) for style in CLASS_STYLES.values()]
+    assert len(set(looks)) == len(looks)
+    colours = [style.color for style in CLASS_STYLES.values()]
+    assert len(set(colours)) == len(colours)
+    for a, b in (("Organization", "Platform"), ("Organization", "Statistic"),
+                 ("InnovationType", "Case"), ("Theory", "InnovationMode"),
+                 ("Theory", "Outcome"), ("InnovationMode", "Outcome"), ("Barrier", "Problem")):
+        assert CLASS_STYLES[a].shape != CLASS_STYLES[b].shape, (a, b)
+
+
+def test_page_nodes_use_class_groups_not_their_own_colours(view: GraphView) -> None:
+    data = page_data(make_page(view)[0])
+    assert all("color" not in n and n["group"] == view.nodes[n["id"]]["class"]
+               for n in data["nodes"])
+    assert set(data["options"]["groups"]) == {n["group"] for n in data["nodes"]}
+    assert all("label" not in e for e in data["edges"]), "relation labels drawn on demand"
+
+
+def test_embedded_traces_are_the_python_traces_with_their_layout(view: GraphView) -> None:
+    from kg.viz.traces import trace_kind, walk_trace
+
+    data = page_data(make_page(view)[0])
+    ids = [n["id"] for n in data["nodes"]]
+    edge_keys = [(e["from"], data["info"]["edges"][e["id"]]["relation"], e["to"])
+                 for e in data["edges"]]
+    roots = sorted(i for i in page_ids(data) if trace_kind(view.nodes[i]))
+    assert sorted(data["traces"]) == roots and len(roots) > 50
+    for root in roots:
+        kind, nodes, edges, xy = data["traces"][root]
+        trace = walk_trace(view, root, kind, None, None)
+        assert [ids[i] for i in nodes] == [n["id"] for n in trace.nodes]
+        assert [edge_keys[i] for i in edges] == [edge_key(e) for e in trace.edges]
+        laid = positions(trace)
+        assert xy == [c for n in trace.nodes for c in laid[n["id"]]]
+    barrier = data["traces"][BARRIER]
+    assert sorted(ids[i] for i in barrier[1]) == sorted(select(view, focus=BARRIER).node_ids)
+    extra = ids[data["base"]["nodes"]:]
+    assert extra and all(view.nodes[i]["class"] in BACKGROUND_CLASSES for i in extra)
+    assert all(n.get("hidden") for n in data["nodes"][data["base"]["nodes"]:])
+
+
+def page_ids(data: dict[str, Any]) -> list[str]:
+    return [n["id"] for n in data["nodes"][:data["base"]["nodes"]]]
+
+
+def test_a_statistic_reached_through_a_match_is_a_trace_edge_of_the_match() -> None:
+    """kg trace barrier reports the statistics of the barrier's cross-paper matches; the edge
+    drawn is the match's own hasStatistic (it used to be looked up on the root and fail)."""
+    def node(node_id: str, cls: str) -> dict[str, Any]:
+        return {"id": node_id, "class": cls, "label": {"en": node_id}, "alt_labels": {},
+                "definition": {}, "document": "000", "origin": "annotation", "properties": {},
+                "evidence": []}
+
+    def edge(source: str, relation: str, target: str) -> dict[str, Any]:
+        return {"source": source, "target": target, "relation": relation, "type": "",
+                "modality": "aligned" if relation == "closeMatch" else "stated",
+                "origin": "annotation", "evidence": evidence("q")}
+
+    projection = {"documents": {}, "classes": {}, "relations": {},
+                  "nodes": [node("barrier/a", "Barrier"), node("barrier/b", "Barrier"),
+                            node("statistic/s", "Statistic")],
+                  "edges": [edge("barrier/a", "closeMatch", "barrier/b"),
+                            edge("barrier/b", "hasStatistic", "statistic/s")]}
+    selection = select(GraphView(projection), focus="barrier/a")
+    assert [edge_key(e) for e in selection.edges] == [("barrier/a", "closeMatch", "barrier/b"),
+                                                     ("barrier/b", "hasStatistic",
+                                                      "statistic/s")]
+
+
+def test_synthetic_graph_is_seeded_and_looks_like_a_corpus() -> None:
+    projection = synthetic_projection(2000, 6000)
+    assert projection == synthetic_projection(2000, 6000)
+    assert projection != synthetic_projection(2000, 6000, seed=8)
+    nodes, edges = projection["nodes"], projection["edges"]
+    assert len(nodes) == 2000 and len(edges) == 6000
+    assert len({n["document"] for n in nodes}) >= 5
+    assert len({n["class"] for n in nodes}) >= 15
+    assert len({n.get("properties", {}).get("actor") for n in nodes} - {None}) == 3
+    assert {e["modality"] for e in edges} == {"stated", "evidenced", "recommended", "aligned"}
+    assert any(n.get("status") == "draft" for n in nodes)
+    assert any(e.get("status") == "draft" for e in edges)
+    view = GraphView(projection)
+    dims = {e["target"] for e in edges if e["relation"] == "inDimension"}
+    assert len(dims) >= 3 and all(view.nodes[d]["class"] == "Dimension" for d in dims)
+    hinders = [e for e in edges if e["relation"] == "hinders"]
+    assert hinders and all(view.nodes[e["target"]]["class"] == "Mechanism" for e in hinders)
+
+
+def test_cli_synthetic_writes_a_large_page_without_a_store(runner: CliRunner,
+                                                           tmp_path: Path) -> None:
+    out = tmp_path / "big.html"
+    result = runner.invoke(app, ["viz", "--synthetic", "3500,6000", "--out", str(out),
+                                 "--data-dir", str(tmp_path / "no-store")])
+    assert result.exit_code == 0, result.stderr
+    assert "(3500 nodes, 6000 edges, model view)" in result.stderr
+    data = page_data(out.read_text(encoding="utf-8"))
+    assert len(data["nodes"]) == 3500 and data["base"]["edges"] == 6000
+    assert data["traces"] == {} and data["traces_omitted"] > 1000  # too many to embed
+    again = tmp_path / "again.html"
+    runner.invoke(app, ["viz", "--synthetic", "3500,6000", "--out", str(again)])
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_a_paper_page_is_titled_by_the_paper(view: GraphView) -> None:
+    html, _ = make_page(view, document="003", lang="en")
+    data = page_data(html)
+    title = view.projection["documents"]["003"]["title"]["en"]
+    assert data["title"] == f"innovation-kg · paper 003: {title}"
+    assert data["document"] == "003"

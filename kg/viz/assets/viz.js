@@ -212,6 +212,19 @@
   }
 
   /* ---------- views: which nodes, where ---------- */
+  /* A node's edges in the order `kg viz --depth` walks them: outgoing by (relation, target),
+   * then incoming by (relation, source), so a node two ways away gets the same side. */
+  function ordered(i) {
+    return links[i].slice().sort(function (a, b) {
+      var outA = from[a] === i ? 0 : 1, outB = from[b] === i ? 0 : 1;
+      if (outA !== outB) { return outA - outB; }
+      var ra = edgeInfo[edgeIds[a]].relation, rb = edgeInfo[edgeIds[b]].relation;
+      if (ra !== rb) { return ra < rb ? -1 : 1; }
+      var oa = ids[outA ? from[a] : to[a]], ob = ids[outB ? from[b] : to[b]];
+      return oa < ob ? -1 : oa > ob ? 1 : 0;
+    });
+  }
+
   function neighbourhood(start, depth) {
     var distance = {};
     distance[start] = 0;
@@ -220,7 +233,7 @@
       var current = queue[q];
       var hops = Math.abs(distance[current]);
       if (hops >= depth) { continue; }
-      links[current].forEach(function (e) {
+      ordered(current).forEach(function (e) {
         var other = from[e] === current ? to[e] : from[e];
         if (other in distance) { return; }
         var side = current === start ? (from[e] === current ? 1 : -1)

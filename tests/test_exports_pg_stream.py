@@ -185,3 +185,33 @@ def test_cli_streams_to_stdout_and_files(seed_store: Path, tmp_path: Path) -> No
     result = runner.invoke(app, args + ["cypher", "--out", str(out)])
     assert result.exit_code == 0
     assert out.read_bytes() == b"".join(export_cypher(seed_store))
+
+
+def test_string_literals_escape_as_the_character_loop_did() -> None:
+    """The regex escaper of Cypher string literals gives what the former per-character loop
+    gave (its text kept here as the reference), on awkward and random strings."""
+    import random
+
+    from kg.neo4j.statements import _string_literal
+
+    escapes = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
+               "\f": "\\f"}
+
+    def reference(text: str) -> str:
+        out = []
+        for ch in text:
+            if ch in escapes:
+                out.append(escapes[ch])
+            elif ord(ch) < 0x20 or ord(ch) == 0x7F or 0x2028 <= ord(ch) <= 0x2029:
+                out.append(f"\\u{ord(ch):04x}")
+            else:
+                out.append(ch)
+        return "'" + "".join(out) + "'"
+
+    rng = random.Random(12)
+    alphabet = [chr(i) for i in range(0x80)] + list("\u2027\u2028\u2029\u202a\x85中🙂\ufffe")
+    texts = ["", "it's", "back\\slash", "\x00\x1f\x7f", "\u2028\u2029"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+              for _ in range(3000)]
+    for text in texts:
+        assert _string_literal(text) == reference(text), repr(text)

@@ -177,10 +177,32 @@ def unstorable(value: Any) -> str | None:
     return None
 
 
+def _quick_type(value: Any) -> str:
+    """The Neo4j type of a common, always storable value (text, boolean, 64-bit integer, a
+    non-empty list of texts or of such integers); ``""`` for anything else (then
+    :func:`unstorable` and :func:`value_type` decide)."""
+    kind = type(value)
+    if kind is str:
+        return STRING
+    if kind is bool:
+        return BOOLEAN
+    if kind is int:
+        return INTEGER if INT_MIN <= value <= INT_MAX else ""
+    if kind is list and value:
+        first = type(value[0])
+        if first is str and all(type(v) is str for v in value):
+            return "LIST<STRING>"
+        if first is int and all(type(v) is int and INT_MIN <= v <= INT_MAX for v in value):
+            return "LIST<INTEGER>"
+    return ""
+
+
 def check_props(owner: str, props: dict[str, Any]) -> dict[str, Any]:
     """``props`` if Neo4j can store every value, else a one-line error naming ``owner``
     (an entity id or a relationship) and the property."""
     for key, value in props.items():
+        if _quick_type(value):
+            continue
         problem = unstorable(value)
         if problem:
             shown = repr(value)
@@ -293,6 +315,7 @@ class SchemaBuilder:
     def __init__(self) -> None:
         self.types: dict[str, str] = {}
         self._owners: dict[str, str] = {}
+        self._names: set[str] = set()  # property names checked to be identifiers
         self.label_props: dict[str, set[str]] = {}
         self.label_count: dict[str, int] = {}
         #: class -> every property name its nodes carry (the neo4j-csv columns)
@@ -306,10 +329,15 @@ class SchemaBuilder:
     def _note(self, owner: str, props: dict[str, Any]) -> None:
         types, owners = self.types, self._owners
         for key, value in props.items():
-            if not IDENTIFIER.match(key):
-                raise KgError(f"property name {key!r} cannot be a Neo4j property", where=owner)
-            check_props(owner, {key: value})
-            kind = value_type(value)
+            if key not in self._names:
+                if not IDENTIFIER.match(key):
+                    raise KgError(f"property name {key!r} cannot be a Neo4j property",
+                                  where=owner)
+                self._names.add(key)
+            kind: str | None = _quick_type(value)
+            if not kind:
+                check_props(owner, {key: value})
+                kind = value_type(value)
             if kind is None:
                 types.setdefault(key, "")
                 continue

@@ -88,8 +88,11 @@ def export_graphml(data_dir: Path, out: Path | None = None) -> Iterator[bytes]:
     from kg.exporters.pgstream import IndexedGraph
 
     graph = IndexedGraph(data_dir)
+    node_props = {name for names in graph.kind_props.values() for name in names}
+    edge_props = {prop.name for spec in graph.schema.types for prop in spec.properties}
     return _closing(graph, graphml_chunks(graph.nodes, lambda: (
-        rels for _source, rels in graph.outgoing())))
+        rels for _source, rels in graph.outgoing()),
+        possible_keys(node_props, edge_props)))
 
 
 def memory_chunks(graph: PropertyGraph) -> Iterator[bytes]:
@@ -158,24 +161,36 @@ def _elements(nodes: Iterable[Node], outgoing: Iterable[list[Relationship]]
                            f'id="{_attrib(rel.type)}">'), _edge_data(rel)
 
 
-def _keys(elements: Iterable[tuple[str, str, dict[str, Any]]]
-          ) -> dict[tuple[str, str, str], str]:
-    """(name, type, scope) -> key id (``d0``, ``d1`` … in the order of first use)."""
+def _keys(elements: Iterable[tuple[str, str, dict[str, Any]]],
+          expected: int | None = None) -> dict[tuple[str, str, str], str]:
+    """(name, type, scope) -> key id (``d0``, ``d1`` … in the order of first use); reading
+    stops once ``expected`` keys (all there can be) are found."""
     keys: dict[tuple[str, str, str], str] = {}
     for scope, _tag, data in elements:
         for name, value in data.items():
             key = (name, _XML_TYPES[type(value)], scope)
             if key not in keys:
                 keys[key] = f"d{len(keys)}"
+        if expected is not None and len(keys) >= expected:
+            break
     return keys
 
 
+def possible_keys(node_props: Iterable[str], edge_props: Iterable[str]) -> int:
+    """How many keys the GraphML of a graph with these node and relationship property names
+    can declare: the node properties, ``labels`` and ``label``; the relationship properties
+    and ``label`` (a property has one type in the graph: one key per name and scope)."""
+    return len(set(node_props) | set(NODE_EXTRA)) + len(set(edge_props) | set(EDGE_EXTRA))
+
+
 def graphml_chunks(nodes: Callable[[], Iterable[Node]],
-                   outgoing: Callable[[], Iterable[list[Relationship]]]) -> Iterator[bytes]:
+                   outgoing: Callable[[], Iterable[list[Relationship]]],
+                   expected: int | None = None) -> Iterator[bytes]:
     """GraphML of the nodes (sorted by id) and of each source's relationships (sources in
     node order), byte for byte what ``networkx.write_graphml_xml`` writes for
-    :func:`to_networkx`: two passes (the key declarations come first), each streamed."""
-    keys = _keys(_elements(nodes(), outgoing()))
+    :func:`to_networkx`: two passes (the key declarations come first: the first pass stops
+    once ``expected`` keys, all there can be, are found), each streamed."""
+    keys = _keys(_elements(nodes(), outgoing()), expected)
 
     def pieces() -> Iterator[str]:
         yield _HEAD + "\n  "

@@ -232,3 +232,27 @@ def test_the_first_error_does_not_depend_on_worker_processes(
         lines.add(error.value.line())
     assert len(lines) == 1
     assert "malformed YAML" in lines.pop()
+
+
+def test_fragments_depend_only_on_the_code_their_key_names(tmp_path: Path) -> None:
+    """Making and merging fragments imports only the modules whose code is in the fragment
+    key (kg.units.FRAGMENT_MODULES): a change elsewhere cannot change a fragment unseen."""
+    script = f"""
+import sys
+from pathlib import Path
+from kg.ontology import load_ontology
+from kg.projection import header
+from kg.units import FRAGMENT_MODULES
+from kg.units.fragment import FragmentCache
+from kg.units.merge import write_files
+from kg.units.reader import read_units
+ontology = load_ontology()
+units = read_units(Path({str(ROOT / "seed_data")!r}), ontology, "x",
+                   FragmentCache(Path({str(tmp_path / "cache")!r})))
+write_files(units.fragments, header(units.documents, ontology), Path({str(tmp_path)!r}))
+loaded = {{m for m in sys.modules if m == "kg" or m.startswith("kg.")}}
+print(sorted(loaded - set(FRAGMENT_MODULES)))
+"""
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                         text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

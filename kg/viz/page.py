@@ -11,6 +11,7 @@ the side panel with ``textContent`` only.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -85,9 +86,13 @@ def script_json(data: Any) -> str:
     return text
 
 
+#: ``flat`` remembered per quote text: the same passage backs many nodes and edges.
+_flat = functools.lru_cache(maxsize=1 << 16)(flat)
+
+
 def _evidence(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"document": e["document"], "section": e.get("section") or "", "start": e["start"],
-             "end": e["end"], "quote": flat(e["quote"])} for e in items]
+             "end": e["end"], "quote": _flat(e["quote"])} for e in items]
 
 
 def group_style(cls: str) -> dict[str, Any]:

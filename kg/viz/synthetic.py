@@ -58,12 +58,19 @@ def parse_size(text: str) -> tuple[int, int]:
     return n_nodes, n_edges
 
 
-def _evidence(rng: random.Random, document: str, count: int) -> list[dict[str, Any]]:
+def _quotes(rng: random.Random, count: int = 4096) -> list[str]:
+    """A pool of quotes of 3 to 9 words (drawn from once per evidence item: fast)."""
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))) for _ in range(count)]
+
+
+def _evidence(rng: random.Random, pool: list[str], document: str,
+              count: int) -> list[dict[str, Any]]:
     out = []
     for _ in range(count):
-        quote = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9)))
-        start = rng.randint(0, 90_000)
-        out.append({"document": document, "section": f"{rng.randint(1, 6)}.{rng.randint(1, 4)}",
+        draw = int(rng.random() * 2**40)
+        quote = pool[draw % len(pool)]
+        start = draw // len(pool) % 90_000
+        out.append({"document": document, "section": f"{draw % 6 + 1}.{draw % 4 + 1}",
                     "start": start, "end": start + len(quote), "quote": quote})
     return out
 
@@ -82,6 +89,7 @@ def synthetic_projection(n_nodes: int = 3000, n_edges: int = 4500,
                          seed: int = 7) -> dict[str, Any]:
     """A random graph the size of a large coded corpus, seeded (same seed → same graph)."""
     rng = random.Random(seed)
+    pool = _quotes(rng)
     documents = {f"{i:03d}": {"title": {"en": f"Synthetic paper {i}", "zh": f"合成论文 {i}"}}
                  for i in range(PAPERS)}
     dims = [{"id": f"dimension/{d}", "class": "Dimension",
@@ -98,7 +106,7 @@ def synthetic_projection(n_nodes: int = 3000, n_edges: int = 4500,
                 "definition": {"en": " ".join(rng.choice(WORDS) for _ in range(8))}
                 if i % 2 == 0 else {},
                 "document": document, "origin": "annotation", "properties": {},
-                "evidence": _evidence(rng, document, rng.randint(0, 2))}
+                "evidence": _evidence(rng, pool, document, i % 3)}
         if cls in ("Strategy", "Policy"):
             node["properties"]["actor"] = rng.choice(ACTORS)
         if rng.random() < 0.04:
@@ -110,10 +118,15 @@ def synthetic_projection(n_nodes: int = 3000, n_edges: int = 4500,
     ids = [n["id"] for n in nodes] + [d["id"] for d in dims]
     edges: dict[tuple[str, str, str], dict[str, Any]] = {}
 
+    document_of = {n["id"]: n["document"] for n in [*nodes, *dims]}
+
+    def source_doc(node_id: str) -> str:
+        return document_of[node_id]
+
     def add(source: str, relation: str, target: str, modality: str) -> None:
         edge = {"source": source, "target": target, "relation": relation,
                 "type": relation.upper(), "modality": modality, "origin": "annotation",
-                "evidence": _evidence(rng, "000", rng.randint(1, 4))}
+                "evidence": _evidence(rng, pool, source_doc(source), 1 + int(rng.random() * 4))}
         if rng.random() < 0.04:
             edge["status"] = "draft"
         edges.setdefault((source, relation, target), edge)

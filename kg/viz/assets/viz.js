@@ -18,6 +18,7 @@
   var VIS_LABEL_MIN = 8;        // vis-network draws a node label from this screen size on
   var MAX_OVERLAY_LABELS = 400; // at most this many labels drawn by this script per frame
   var BULK_EDGES = 5000;        // beyond this many visible edges they are drawn in one path
+  var EDGE_LABEL_SCALE = 1.2;   // every visible relation is labelled from this zoom on
   var SEARCH_DELAY = 120;
 
   /* ---------- small helpers ---------- */
@@ -290,8 +291,8 @@
       var distance = neighbourhood(start, s.view === "focus" ? s.depth : 1);
       Object.keys(distance).forEach(function (k) { inNodes[k] = 1; });
       for (i = 0; i < BASE_E; i++) { inEdges[i] = inNodes[from[i]] && inNodes[to[i]] ? 1 : 0; }
-      return { nodes: inNodes, edges: inEdges,
-               xy: s.view === "focus" ? columnLayout(distance) : null };
+      return { nodes: inNodes, edges: inEdges, xy: null,
+               distance: s.view === "focus" ? distance : null };
     }
     for (i = 0; i < BASE_N; i++) { inNodes[i] = 1; }
     for (i = 0; i < BASE_E; i++) { inEdges[i] = 1; }
@@ -336,6 +337,11 @@
       if (allowed.modalities && !allowed.modalities[edgeFacet.modalities[i]]) { pass = false; }
       if (allowed.status && !allowed.status[edgeFacet.status[i]]) { pass = false; }
       visibleEdges[i] = pass ? 1 : 0;
+    }
+    if (v.distance) {  // a focus is laid out over the nodes the filters leave
+      var kept = {};
+      Object.keys(v.distance).forEach(function (k) { if (visibleNodes[k]) { kept[k] = v.distance[k]; } });
+      v.xy = columnLayout(kept);
     }
     // Hide and move the network's own items directly, then recompute its visible indices once:
     // a DataSet update of 20,000 `hidden` flags takes seconds, this takes milliseconds. (The
@@ -1004,11 +1010,22 @@
     ctx.fillText(text, x, y);
   }
 
-  function edgeLabel(ctx, e, scale, px) {
+  /* A relation's label on its edge, `t` of the way from its source (0.5: the middle), unless
+   * it would overlap a label already in `placed` (then it waits for a closer zoom). */
+  function edgeLabel(ctx, e, scale, px, t, placed) {
     var a = network.body.nodes[ids[from[e]]], b = network.body.nodes[ids[to[e]]];
     if (!a || !b) { return; }
-    textAt(ctx, relationName(edgeInfo[edgeIds[e]]), (a.x + b.x) / 2, (a.y + b.y) / 2, px, scale,
-           "#3e4a56");
+    t = t === undefined ? 0.5 : t;
+    var text = relationName(edgeInfo[edgeIds[e]]);
+    var x = a.x + (b.x - a.x) * t, y = a.y + (b.y - a.y) * t;
+    if (placed) {
+      ctx.font = px + "px " + DATA.options.nodes.font.face;
+      var half = (ctx.measureText(text).width / 2 + 2) / scale;
+      var box = [x - half, y, x + half, y + (px + 2) / scale];
+      if (collides(placed, box)) { return; }
+      placed.push(box);
+    }
+    textAt(ctx, text, x, y, px, scale, "#3e4a56");
   }
 
   /* The overlay: a canvas of our own over vis-network's, in the same coordinates, redrawn after
@@ -1045,18 +1062,22 @@
     ctx.textBaseline = "top";
     var drawn = 0, i, body;
     // 1. edge labels: all visible ones when legible, else those of the hovered/selected item
-    if (10 * scale >= VIS_LABEL_MIN) {
+    var edgePlaced = [];
+    if (scale >= EDGE_LABEL_SCALE) {
       for (i = 0; i < BASE_E && drawn < MAX_OVERLAY_LABELS; i++) {
         if (!current.edges[i]) { continue; }
         var fa = network.body.nodes[ids[from[i]]], tb = network.body.nodes[ids[to[i]]];
         if (!inside({ x: (fa.x + tb.x) / 2, y: (fa.y + tb.y) / 2 })) { continue; }
-        edgeLabel(ctx, i, scale, 10 * scale);
+        edgeLabel(ctx, i, scale, 10 * scale, 0.5, edgePlaced);
         drawn++;
       }
     } else {
       var sel = state.selected in index ? index[state.selected] : -1;
       if (sel >= 0 && current.nodes[sel]) {
-        links[sel].forEach(function (e) { if (current.edges[e]) { edgeLabel(ctx, e, scale, LABEL_PX); } });
+        var near = [];  // each label 60 % of the way out to the neighbour, none on another
+        links[sel].forEach(function (e) {
+          if (current.edges[e]) { edgeLabel(ctx, e, scale, LABEL_PX, from[e] === sel ? 0.6 : 0.4, near); }
+        });
       }
       if (state.selected in edgeIndex) { edgeLabel(ctx, edgeIndex[state.selected], scale, LABEL_PX); }
     }

@@ -6,6 +6,7 @@ Every function takes a :class:`GraphView` and returns plain JSON-ready data; evi
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from kg.errors import KgError
@@ -160,20 +161,14 @@ def paths(view: GraphView, source: str, target: str, *, limit: int = 5) -> list[
     costs more, so "barrier -hinders-> mechanism <-strengthens- strategy" beats a detour through
     a dimension. Every hop says whether it runs ``forward`` or ``backward`` (against the
     relation: ``target <-relation- source``).
+
+    The search (networkx's ``shortest_simple_paths``) runs on a :func:`_path_graph`, which
+    reads each node's neighbours from the view only when the search reaches it: on an indexed
+    store a query reads the part of the graph it explores, not the whole graph.
     """
     import networkx as nx
 
-    keep = {nid for nid, n in view.nodes.items() if n["class"] not in BACKGROUND_CLASSES}
-    keep |= {source, target}
-    graph = nx.DiGraph()
-    for u, v in sorted(set(view.graph.edges())):
-        if u not in keep or v not in keep:
-            continue
-        for a, b, cost in ((u, v, FORWARD), (v, u, BACKWARD)):
-            if b != target and view.nodes[b]["class"] in HUB_CLASSES:
-                cost += HUB
-            if not graph.has_edge(a, b) or graph[a][b]["weight"] > cost:
-                graph.add_edge(a, b, weight=cost)
+    graph = _path_graph(view, source, target)
     if source not in graph or target not in graph:
         return []
     routes = []
@@ -187,14 +182,131 @@ def paths(view: GraphView, source: str, target: str, *, limit: int = 5) -> list[
     return [_explain(view, route) for route in routes]
 
 
+_PATH_GRAPH: list[type] = []
+
+
+def _path_graph(view: GraphView, source: str, target: str) -> Any:
+    """The weighted ``DiGraph`` the path search walks, read lazily from the view.
+
+    The graph is the one the search has always used: every relation between two entities that
+    are not background (or are the source or the target) gives an edge each way, weighted
+    :data:`FORWARD` along the relation and :data:`BACKWARD` against it (the lower if both),
+    plus :data:`HUB` into a hub that is not the target. A node's neighbours are read from the
+    view when the search first asks for them, in the order in which building the whole graph
+    from the sorted (source, target) pairs inserted them, so the search breaks ties as it
+    always did and gives the same paths. (networkx is imported here, not with the module.)
+    """
+    if not _PATH_GRAPH:
+        import networkx as nx
+
+        class PathGraph(_PathGraphMixin, nx.DiGraph):  # type: ignore[misc]
+            pass
+
+        _PATH_GRAPH.append(PathGraph)
+    return _PATH_GRAPH[0](view, source, target)
+
+
+class _Lazy:
+    """A read-only mapping over the path graph's nodes whose items are computed on demand
+    (``_succ``, ``_pred`` and ``_node`` of :class:`_PathGraph`); iterating it would need the
+    whole graph, so it refuses instead of answering wrongly."""
+
+    def __init__(self, graph: "_PathGraphMixin", part: int) -> None:
+        self._graph, self._part = graph, part
+
+    def __getitem__(self, node_id: str) -> dict[str, Any]:
+        found = self._graph.adjacency(node_id)
+        if found is None:
+            raise KeyError(node_id)
+        return found[self._part]
+
+    def __contains__(self, node_id: object) -> bool:
+        return isinstance(node_id, str) and self._graph.adjacency(node_id) is not None
+
+    def get(self, node_id: str, default: Any = None) -> Any:
+        return self[node_id] if node_id in self else default
+
+    def __iter__(self) -> Any:
+        raise TypeError("the path graph is read node by node; it cannot be listed")
+
+    def __len__(self) -> int:
+        raise TypeError("the path graph is read node by node; it has no size")
+
+
+class _PathGraphMixin:
+    """The lazy parts of :func:`_path_graph`'s graph (mixed into ``networkx.DiGraph``)."""
+
+    def __init__(self, view: GraphView, source: str, target: str) -> None:
+        super().__init__()
+        self._view, self._source, self._target = view, source, target
+        self._cache: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None] = {}
+        self._node = _Lazy(self, 2)  # type: ignore[assignment]
+        self._succ = self._adj = _Lazy(self, 0)  # type: ignore[assignment]
+        self._pred = _Lazy(self, 1)  # type: ignore[assignment]
+
+    def _kept(self, node: dict[str, Any]) -> bool:
+        return node["class"] not in BACKGROUND_CLASSES or node["id"] in (self._source,
+                                                                         self._target)
+
+    def _hub(self, node: dict[str, Any]) -> float:
+        return HUB if node["id"] != self._target and node["class"] in HUB_CLASSES else 0.0
+
+    def adjacency(self, node_id: str
+                  ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
+        """(successors, predecessors, attributes) of a node, or None if it is not in the
+        graph (unknown, background, or without a kept neighbour)."""
+        if node_id in self._cache:
+            return self._cache[node_id]
+        found = None
+        if node_id in self._view.nodes:
+            node = self._view.node(node_id)
+            if self._kept(node):
+                found = self._neighbours(node)
+        self._cache[node_id] = found
+        return found
+
+    def _neighbours(self, node: dict[str, Any]
+                    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
+        a = node["id"]
+        first: dict[str, tuple[str, str]] = {}  # neighbour -> its first (u, v) pair
+        forward: set[str] = set()  # a -> b relations
+        backward: set[str] = set()  # b -> a relations
+        nodes: dict[str, dict[str, Any]] = {}
+        for hops, pair, seen in ((self._view.out(a), lambda b: (a, b), forward),
+                                 (self._view.into(a), lambda b: (b, a), backward)):
+            for hop in hops:
+                b = hop.node["id"]
+                if not self._kept(hop.node):
+                    continue
+                nodes[b] = hop.node
+                seen.add(b)
+                key = pair(b)
+                if b not in first or key < first[b]:
+                    first[b] = key
+        if not first:
+            return None
+        succ: dict[str, Any] = {}
+        pred: dict[str, Any] = {}
+        for b in sorted(first, key=first.__getitem__):
+            out_cost = min(FORWARD if b in forward else math.inf,
+                           BACKWARD if b in backward else math.inf)
+            in_cost = min(FORWARD if b in backward else math.inf,
+                          BACKWARD if b in forward else math.inf)
+            succ[b] = {"weight": out_cost + self._hub(nodes[b])}
+            pred[b] = {"weight": in_cost + self._hub(node)}
+        return succ, pred, {}
+
+
 def _explain(view: GraphView, route: list[str]) -> list[dict[str, Any]]:
     """The hops of a route: every relation between consecutive nodes, forward ones first."""
     hops = []
     for a, b in zip(route, route[1:], strict=False):
         for u, v, direction in ((a, b, "forward"), (b, a, "backward")):
-            for key, data in sorted(view.graph.get_edge_data(u, v, default={}).items()):
-                edge = data["data"]
-                hops.append({"source": ref(view.node(u)), "relation": key,
+            for hop in view.out(u):  # by relation, then neighbour
+                if hop.node["id"] != v:
+                    continue
+                edge = hop.edge
+                hops.append({"source": ref(view.node(u)), "relation": hop.relation,
                              "target": ref(view.node(v)), "direction": direction,
                              "modality": edge["modality"], "evidence": edge["evidence"],
                              **draft_mark(edge)})

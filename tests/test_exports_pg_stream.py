@@ -215,3 +215,77 @@ def test_string_literals_escape_as_the_character_loop_did() -> None:
               for _ in range(3000)]
     for text in texts:
         assert _string_literal(text) == reference(text), repr(text)
+
+
+# -- kg path reads the index node by node (kg.queries.paths) ---------------------------------
+
+
+def _paths_whole_graph(view: Any, source: str, target: str, limit: int = 5) -> list[Any]:
+    """The former ``kg.queries.paths``: the weighted DiGraph built whole from every edge, then
+    networkx's k shortest simple paths (the reference the lazy graph must match)."""
+    import networkx as nx
+
+    from kg.queries import (BACKGROUND_CLASSES, BACKWARD, FORWARD, HUB, HUB_CLASSES,
+                            draft_mark, ref)
+
+    keep = {nid for nid, n in view.nodes.items() if n["class"] not in BACKGROUND_CLASSES}
+    keep |= {source, target}
+    graph = nx.DiGraph()
+    for u, v in sorted(set(view.graph.edges())):
+        if u not in keep or v not in keep:
+            continue
+        for a, b, cost in ((u, v, FORWARD), (v, u, BACKWARD)):
+            if b != target and view.nodes[b]["class"] in HUB_CLASSES:
+                cost += HUB
+            if not graph.has_edge(a, b) or graph[a][b]["weight"] > cost:
+                graph.add_edge(a, b, weight=cost)
+    if source not in graph or target not in graph:
+        return []
+    routes = []
+    try:
+        for route in nx.shortest_simple_paths(graph, source, target, weight="weight"):
+            routes.append(route)
+            if len(routes) >= limit:
+                break
+    except nx.NetworkXNoPath:
+        return []
+    out = []
+    for route in routes:
+        hops = []
+        for a, b in zip(route, route[1:], strict=False):
+            for u, v, direction in ((a, b, "forward"), (b, a, "backward")):
+                for key, data in sorted(view.graph.get_edge_data(u, v, default={}).items()):
+                    edge = data["data"]
+                    hops.append({"source": ref(view.node(u)), "relation": key,
+                                 "target": ref(view.node(v)), "direction": direction,
+                                 "modality": edge["modality"], "evidence": edge["evidence"],
+                                 **draft_mark(edge)})
+        out.append(hops)
+    return out
+
+
+def test_paths_read_lazily_give_the_whole_graph_answers(seed_store: Path,
+                                                        corpus_store: Path) -> None:
+    import random
+
+    from kg.graphview import GraphView
+    from kg.queries import paths
+
+    rng = random.Random(3)
+    for store, count in ((seed_store, 120), (corpus_store, 25)):
+        loaded, indexed = GraphView.loaded(store), GraphView.from_store(store)
+        ids = sorted(loaded.nodes)
+        entities = [i for i in ids if not i.startswith(("passage/", "reference/", "quantity/"))]
+        pairs = [tuple(rng.sample(ids, 2)) for _ in range(count)]
+        pairs += [tuple(rng.sample(entities, 2)) for _ in range(count)]
+        pairs += [("barrier/data-security-risk", "theory/digital-empowerment"),
+                  ("barrier/data-security-risk", "barrier/data-security-risk"),
+                  ("barrier/data-security-risk", "no/such-node")]
+        found = 0
+        for source, target in pairs:
+            expected = _paths_whole_graph(loaded, source, target)
+            assert paths(indexed, source, target) == expected, (source, target)
+            assert paths(loaded, source, target) == expected, (source, target)
+            found += bool(expected)
+        assert found > len(pairs) // 3
+    assert not hasattr(indexed, "_graph") or indexed._graph is None, "no whole graph built"

@@ -53,12 +53,15 @@ def viz(
     from kg.store import reviewed_only as without_drafts
 
     if synthetic is not None:
+        from kg.viz import no_cyclic_gc
         from kg.viz.synthetic import parse_size, synthetic_projection
 
-        projection = synthetic_projection(*parse_size(synthetic))
-        if reviewed_only:
-            projection = _without_draft_items(projection)
-        view = GraphView(projection)
+        size = parse_size(synthetic)
+        with no_cyclic_gc():
+            projection = synthetic_projection(*size)
+            if reviewed_only:
+                projection = _without_draft_items(projection)
+            view = GraphView(projection)
     else:
         target = _data_dir(data_dir)
         view = GraphView.loaded(without_drafts(target) if reviewed_only else target)

@@ -236,15 +236,18 @@ def test_same_store_gives_the_same_bytes(view: GraphView, seed_store: Path) -> N
 def test_page_counts_and_data_match_the_selection(view: GraphView) -> None:
     html, selection = make_page(view, focus=BARRIER)
     data = page_data(html)
-    assert [n["id"] for n in data["nodes"]] == [n["id"] for n in selection.nodes]
-    assert len(data["edges"]) == len(selection.edges)
+    base = data["base"]  # the selection first, then what only the embedded traces show
+    assert [n["id"] for n in data["nodes"][:base["nodes"]]] == [n["id"] for n in selection.nodes]
+    assert base["edges"] == len(selection.edges)
     assert data["options"]["physics"]["enabled"] is False
     assert all(isinstance(n["x"], int) and isinstance(n["y"], int) for n in data["nodes"])
-    widths = {len(e["evidence"]): w["width"] for e, w in zip(selection.edges, data["edges"], strict=True)}
+    widths = {len(e["evidence"]): w["width"]
+              for e, w in zip(selection.edges, data["edges"][:base["edges"]], strict=True)}
     assert widths[1] < widths[2]
     info = data["info"]["nodes"][BARRIER]
-    assert info["evidence"][0]["quote"] == "信息维度：数据质量与安全的双重困境"
-    assert info["evidence"][0]["section"] == "5.1"
+    document, section, start, end, quote = info["evidence"][0]  # the wire form
+    assert (document, section, quote) == ("000", "5.1", "信息维度：数据质量与安全的双重困境")
+    assert end - start == len(view.nodes[BARRIER]["evidence"][0]["quote"])
 
 
 def test_page_is_self_contained_unlike_the_pyvis_template(view: GraphView) -> None:
@@ -269,7 +272,7 @@ def test_hostile_text_stays_inert_data() -> None:
     assert "<" not in block and ">" not in block and "\u2028" not in block
     data = json.loads(block)
     assert data["info"]["nodes"]["barrier/evil"]["label"]["zh"] == SCRIPT + "障碍"
-    assert data["info"]["edges"]["e0"]["evidence"][0]["quote"] == IMG + " hinders " + SCRIPT
+    assert data["info"]["edges"][0][2][0][4] == IMG + " hinders " + SCRIPT
     markup = DATA_BLOCK.sub("", html)
     markup = re.sub(r"<script>.*?</script>", "", markup, flags=re.S)
     for text in HOSTILE_TEXTS:
@@ -388,8 +391,8 @@ def test_embedded_traces_are_the_python_traces_with_their_layout(view: GraphView
 
     data = page_data(make_page(view)[0])
     ids = [n["id"] for n in data["nodes"]]
-    edge_keys = [(e["from"], data["info"]["edges"][e["id"]]["relation"], e["to"])
-                 for e in data["edges"]]
+    edge_keys = [(e["from"], wire[0], e["to"])
+                 for e, wire in zip(data["edges"], data["info"]["edges"], strict=True)]
     roots = sorted(i for i in page_ids(data) if trace_kind(view.nodes[i]))
     assert sorted(data["traces"]) == roots and len(roots) > 50
     for root in roots:

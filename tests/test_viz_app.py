@@ -22,6 +22,7 @@ from kg.render import flat
 from kg.resolve import BACKGROUND_CLASSES
 from kg.search import search
 from kg.viz.layout import positions
+from kg.viz.page import dimensions, edge_info, node_info
 from kg.viz.selection import neighbourhood, select
 from kg.viz.traces import trace_kind, walk_trace
 
@@ -151,6 +152,24 @@ def test_neighbours_only_keeps_places_and_back_forward_walk_the_states(
     page.page.click("#kg-forward")
     page.page.click("#kg-forward")
     assert page.js("() => window.kgView.state().view") == "neighbours"
+    page.assert_clean()
+
+
+def test_the_page_rebuilds_node_and_edge_info_as_page_py_makes_it(page: Opened,
+                                                                   view: GraphView) -> None:
+    """The data block is compact (wire form); what the card, the CSV and the SVG read is
+    exactly node_info / edge_info."""
+    selection = select(view)
+    got = page.js("""() => { const out = {nodes: {}, edges: []};
+        window.kgView.visibleNodeIds().forEach(id => { out.nodes[id] = window.kgView.info(id); });
+        window.kgView.visibleEdgeIds().forEach(id => { out.edges.push(window.kgView.info(id)); });
+        return out; }""")
+    relations = view.projection["relations"]
+    dims = dimensions(selection.nodes, selection.edges)
+    assert got["nodes"] == {n["id"]: node_info(n, dims.get(n["id"])) for n in selection.nodes}
+    key = lambda e: (e["source"], e["relation"], e["target"])  # noqa: E731
+    assert sorted(got["edges"], key=key) == sorted(
+        (edge_info(e, relations) for e in selection.edges), key=key)
     page.assert_clean()
 
 

@@ -253,9 +253,10 @@ def test_barrier_focus_page_shows_the_trace_left_to_right(
         open_page: Any, pages: dict[str, Path], view: GraphView) -> None:
     opened = open_page(pages["focus"])
     selection = select(view, focus=BARRIER)
-    assert opened.js("() => [nodes.length, edges.length]") == [len(selection.nodes),
-                                                               len(selection.edges)]
-    assert sorted(opened.js("() => nodes.getIds()")) == sorted(selection.node_ids)
+    assert opened.js("""() => [network.body.nodeIndices.length,
+                               window.kgView.visibleEdgeIds().length]""") == [
+        len(selection.nodes), len(selection.edges)]
+    assert opened.js("() => window.kgView.visibleNodeIds()") == sorted(selection.node_ids)
     xy = opened.js("() => network.getPositions()")
     itypes = [i for i, r in selection.roles.items() if r == "innovation-type"]
     assert xy[BARRIER]["x"] < xy[MECHANISM]["x"] < min(xy[i]["x"] for i in itypes)

@@ -230,9 +230,35 @@ def trace_extras(selection: Selection, traces: PageTraces, view_nodes: dict[str,
             [view_edges[k] for k in sorted(edge_keys)])
 
 
-def relation_labels(relations: dict[str, Any], used: set[str], lang: str) -> dict[str, str]:
-    """The canvas label of every relation used on the page."""
-    return {r: relation_label(r, relations.get(r, {}), lang) for r in sorted(used)}
+def relation_table(relations: dict[str, Any], used: set[str], lang: str) -> dict[str, Any]:
+    """Every relation used on the page: its labels, its type and its canvas label (``text``)."""
+    return {r: {"label": relations.get(r, {}).get("label", {}),
+                "type": relations.get(r, {}).get("type", ""),
+                "text": relation_label(r, relations.get(r, {}), lang)} for r in sorted(used)}
+
+
+def compact_evidence(items: list[dict[str, Any]]) -> list[list[Any]]:
+    """Evidence items as ``[document, section, start, end, quote]`` (the page's wire form)."""
+    return [[e["document"], e["section"], e["start"], e["end"], e["quote"]] for e in items]
+
+
+def compact_node(info: dict[str, Any]) -> dict[str, Any]:
+    """A :func:`node_info` with its evidence in the wire form (the page script expands it)."""
+    return {**info, "evidence": compact_evidence(info["evidence"])}
+
+
+def compact_edge(edge: dict[str, Any], relations: dict[str, Any]) -> list[Any]:
+    """An edge's info on the wire: ``[relation, modality, evidence, draft(0/1)]`` and its type
+    when it differs from its relation's; ends, labels and type come from the page's edge list
+    and relation table. The page script rebuilds :func:`edge_info` from it."""
+    out = [edge["relation"], edge.get("modality"),
+           [[e["document"], e.get("section") or "", e["start"], e["end"], _flat(e["quote"])]
+            for e in edge.get("evidence", [])],
+           1 if edge.get("status") == "draft" else 0]
+    kind = edge.get("type") or relations.get(edge["relation"], {}).get("type", "")
+    if kind != relations.get(edge["relation"], {}).get("type", ""):
+        out.append(kind)
+    return out
 
 
 def page_data(selection: Selection, xy: dict[str, tuple[int, int]], ctx: PageContext,
@@ -241,7 +267,10 @@ def page_data(selection: Selection, xy: dict[str, tuple[int, int]], ctx: PageCon
     """Everything the page script needs, as one JSON document.
 
     ``nodes``/``edges`` hold the selection first (``base`` says how many), then the extras
-    that only traces show. ``traces`` maps a root id to ``[kind, node indexes, edge indexes,
+    that only traces show. ``info`` holds each node's :func:`node_info` and each edge's
+    :func:`compact_edge` (in ``edges`` order), evidence in the wire form of
+    :func:`compact_evidence`; the page script expands them back to what
+    :func:`node_info`/:func:`edge_info` return. ``traces`` maps a root id to ``[kind, node indexes, edge indexes,
     [x0, y0, x1, y1 …]]`` (indexes into ``nodes``/``edges``; positions as the trace's own page
     lays them out).
     """
@@ -267,12 +296,12 @@ def page_data(selection: Selection, xy: dict[str, tuple[int, int]], ctx: PageCon
         "base": {"nodes": len(selection.nodes), "edges": len(selection.edges)},
         "options": json.loads(opts), "legend": legend(selection, ctx.classes),
         "labelled": list(LABELLED_CLASSES),
-        "relations": relation_labels(ctx.relations, {e["relation"] for e in all_edges},
-                                     ctx.lang),
+        "relations": relation_table(ctx.relations, {e["relation"] for e in all_edges},
+                                    ctx.lang),
         "traces": embedded, "traces_omitted": traces.omitted,
-        "info": {"nodes": {n["id"]: node_info(n, dims.get(n["id"])) for n in all_nodes},
-                 "edges": {e["id"]: edge_info(edge, ctx.relations)
-                           for e, edge in zip(edges, all_edges, strict=True)}},
+        "info": {"nodes": {n["id"]: compact_node(node_info(n, dims.get(n["id"])))
+                           for n in all_nodes},
+                 "edges": [compact_edge(edge, ctx.relations) for edge in all_edges]},
         "documents": {k: {"title": v.get("title", {})} for k, v in sorted(ctx.documents.items())},
     }
 

@@ -50,8 +50,17 @@
   function sorted(list) { return list.slice().sort(); }
 
   /* ---------- data ---------- */
+  /* Evidence travels as [document, section, start, end, quote]; edges' info as
+   * [relation, modality, evidence, draft, type?] in edge order (page.py compact_edge). */
+  function expandEvidence(e) {
+    return { document: e[0], section: e[1], start: e[2], end: e[3], quote: e[4] };
+  }
   var nodeInfo = DATA.info.nodes;
-  var edgeInfo = DATA.info.edges;
+  Object.keys(nodeInfo).forEach(function (id) {
+    nodeInfo[id].evidence = nodeInfo[id].evidence.map(expandEvidence);
+  });
+  var edgeWire = DATA.info.edges;
+  var edgeCache = {};
   var N = DATA.nodes.length, E = DATA.edges.length;
   var BASE_N = DATA.base.nodes, BASE_E = DATA.base.edges;
   var ids = DATA.nodes.map(function (n) { return n.id; });
@@ -60,6 +69,22 @@
   var edgeIds = DATA.edges.map(function (e) { return e.id; });
   var edgeIndex = {};
   edgeIds.forEach(function (id, i) { edgeIndex[id] = i; });
+
+  /* An edge's info as page.py edge_info makes it (built on first use). */
+  function edgeInfoOf(id) {
+    var i = edgeIndex[id];
+    if (i === undefined) { return undefined; }
+    if (!edgeCache[id]) {
+      var w = edgeWire[i], rel = DATA.relations[w[0]] || {};
+      var info = { relation: w[0], relation_label: rel.label || {},
+                   type: w.length > 4 ? w[4] : (rel.type || ""), modality: w[1],
+                   source: DATA.edges[i].from, target: DATA.edges[i].to,
+                   evidence: w[2].map(expandEvidence) };
+      if (w[3]) { info.status = "draft"; }
+      edgeCache[id] = info;
+    }
+    return edgeCache[id];
+  }
   var from = new Int32Array(E), to = new Int32Array(E);
   var links = [];  // per node: edge indexes of the page's own edges, both directions
   for (var li = 0; li < N; li++) { links.push([]); }
@@ -83,8 +108,9 @@
     return cut < 0 ? text : text.slice(0, cut);
   }
   function relationName(e) {
-    return DATA.relations[e.relation] || pick(e.relation_label) || e.relation;
+    return (DATA.relations[e.relation] || {}).text || pick(e.relation_label) || e.relation;
   }
+  function relationOf(i) { return edgeWire[i][0]; }
 
   /* ---------- facets: what the filters hide by ---------- */
   var FACETS = [
@@ -103,9 +129,11 @@
       name: function (v) { return v === NONE ? "no actor" : String(v); } },
     { key: "modalities", title: "Modality (edges) · 模态", edges: true,
       of: function (info) { return info.modality || NONE; },
+      ofEdge: function (w) { return w[1] || NONE; },
       name: function (v) { return v; } },
     { key: "status", title: "Draft / reviewed · 草稿", both: true,
       of: function (info) { return info.status === "draft" ? "draft" : "reviewed"; },
+      ofEdge: function (w) { return w[3] ? "draft" : "reviewed"; },
       name: function (v) { return v === "draft" ? "draft (not reviewed)" : "reviewed"; } }
   ];
   var FILTER_KEYS = FACETS.map(function (f) { return f.key; });
@@ -113,7 +141,7 @@
   FACETS.forEach(function (f) {
     if (!f.edges) { nodeFacet[f.key] = ids.map(function (id) { return String(f.of(nodeInfo[id])); }); }
     if (f.edges || f.both) {
-      edgeFacet[f.key] = edgeIds.map(function (id) { return String(f.of(edgeInfo[id])); });
+      edgeFacet[f.key] = edgeWire.map(function (w) { return String(f.ofEdge(w)); });
     }
   });
   function facetValues(f) {
@@ -199,7 +227,7 @@
       }
     });
     var selected = params.get("selected");
-    if (selected && (selected in nodeInfo || selected in edgeInfo)) { s.selected = selected; }
+    if (selected && (selected in nodeInfo || selected in edgeIndex)) { s.selected = selected; }
     s.search = params.get("search") || "";
     var path = params.getAll("path");
     if (path.length === 2 && path[0] in index && path[1] in index) { s.path = path; }
@@ -219,7 +247,7 @@
     return links[i].slice().sort(function (a, b) {
       var outA = from[a] === i ? 0 : 1, outB = from[b] === i ? 0 : 1;
       if (outA !== outB) { return outA - outB; }
-      var ra = edgeInfo[edgeIds[a]].relation, rb = edgeInfo[edgeIds[b]].relation;
+      var ra = relationOf(a), rb = relationOf(b);
       if (ra !== rb) { return ra < rb ? -1 : 1; }
       var oa = ids[outA ? from[a] : to[a]], ob = ids[outB ? from[b] : to[b]];
       return oa < ob ? -1 : oa > ob ? 1 : 0;
@@ -458,7 +486,7 @@
         network.selectNodes([id]);
         return true;
       }
-    } else if (id && id in edgeInfo && current.edges[edgeIndex[id]]) {
+    } else if (id && id in edgeIndex && current.edges[edgeIndex[id]]) {
       if (haveNodes.length || haveEdges.length !== 1 || haveEdges[0] !== id) {
         network.selectEdges([id]);
         return true;
@@ -608,7 +636,7 @@
       section("Relations · 关系 (" + own.length + ")");
       var list = el("ul", "kg-links");
       own.forEach(function (e) {
-        var info2 = edgeInfo[edgeIds[e]];
+        var info2 = edgeInfoOf(edgeIds[e]);
         var li = el("li");
         var out = from[e] === i;
         li.appendChild(button((out ? "→ " : "← ") + relationName(info2) + (out ? " →" : " ←"),
@@ -627,7 +655,7 @@
   }
 
   function showEdge(id) {
-    var info = edgeInfo[id];
+    var info = edgeInfoOf(id);
     if (!info) { return; }
     clear(panel);
     panel.dataset.kind = "edge";
@@ -654,7 +682,7 @@
   }
 
   function showItem(id) {
-    if (id in nodeInfo) { showNode(id); } else if (id in edgeInfo) { showEdge(id); } else { hint(); }
+    if (id in nodeInfo) { showNode(id); } else if (id in edgeIndex) { showEdge(id); } else { hint(); }
   }
 
   function selectNode(id, center) {
@@ -929,7 +957,7 @@
       for (var i = 0; i < BASE_N; i++) { graphNodes[ids[i]] = { cls: nodeInfo[ids[i]]["class"] }; }
       for (var e = 0; e < BASE_E; e++) {
         graphEdges.push({ id: edgeIds[e], from: ids[from[e]], to: ids[to[e]],
-                          relation: edgeInfo[edgeIds[e]].relation });
+                          relation: relationOf(e) });
       }
       router = KGPath.prepare({ nodes: graphNodes, edges: graphEdges });
     }
@@ -961,7 +989,7 @@
       pathResult.hops.length + " relations"));
     var list = el("ol", "kg-hops");
     pathResult.hops.forEach(function (hop) {
-      var info = edgeInfo[hop.edge];
+      var info = edgeInfoOf(hop.edge);
       var li = el("li");
       var line = el("div");
       line.appendChild(nodeLink(hop.from));
@@ -1016,7 +1044,7 @@
     var a = network.body.nodes[ids[from[e]]], b = network.body.nodes[ids[to[e]]];
     if (!a || !b) { return; }
     t = t === undefined ? 0.5 : t;
-    var text = relationName(edgeInfo[edgeIds[e]]);
+    var text = relationName({ relation: relationOf(e) });
     var x = a.x + (b.x - a.x) * t, y = a.y + (b.y - a.y) * t;
     if (placed) {
       ctx.font = px + "px " + DATA.options.nodes.font.face;
@@ -1199,7 +1227,7 @@
   function exportCsv() {
     var ns = {}, es = {};
     visibleIds().forEach(function (id) { ns[id] = nodeInfo[id]; });
-    visibleEdgeIds().forEach(function (id) { es[id] = edgeInfo[id]; });
+    visibleEdgeIds().forEach(function (id) { es[id] = edgeInfoOf(id); });
     return KGExport.csv(ns, es);
   }
   function scene() {
@@ -1215,7 +1243,7 @@
     });
     var sceneEdges = visibleEdgeIds().map(function (id) {
       var e = DATA.edges[edgeIndex[id]];
-      return { from: e.from, to: e.to, label: relationName(edgeInfo[id]), dashes: !!e.dashes,
+      return { from: e.from, to: e.to, label: relationName({ relation: relationOf(edgeIndex[id]) }), dashes: !!e.dashes,
                width: e.width || DATA.options.edges.width || 1 };
     });
     return { width: Math.round(box.width), height: Math.round(box.height), nodes: sceneNodes,
@@ -1364,6 +1392,8 @@
     back: back,
     forward: forward,
     reset: function () { commit(emptyState(), { force: true }); },
+    /** A node's or edge's info, as page.py node_info / edge_info make it. */
+    info: function (id) { return id in nodeInfo ? nodeInfo[id] : edgeInfoOf(id); },
     csv: exportCsv,
     scene: scene,
     matches: function () { return matches.slice(); },

@@ -270,9 +270,9 @@ def page_data(selection: Selection, xy: dict[str, tuple[int, int]], ctx: PageCon
     that only traces show. ``info`` holds each node's :func:`node_info` and each edge's
     :func:`compact_edge` (in ``edges`` order), evidence in the wire form of
     :func:`compact_evidence`; the page script expands them back to what
-    :func:`node_info`/:func:`edge_info` return. ``traces`` maps a root id to ``[kind, node indexes, edge indexes,
-    [x0, y0, x1, y1 …]]`` (indexes into ``nodes``/``edges``; positions as the trace's own page
-    lays them out).
+    :func:`node_info`/:func:`edge_info` return. ``traces`` maps a root id to
+    ``[kind, node indexes, edge indexes, [x0, y0, x1, y1 …]]`` (indexes into
+    ``nodes``/``edges``; positions as the trace's own page lays them out).
     """
     traces = traces or PageTraces({})
     all_nodes = [*selection.nodes, *extras[0]]

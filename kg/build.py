@@ -26,6 +26,8 @@ class BuildResult:
     #: Units whose part of the graph came from the previous builds' cache, and units made.
     reused: int = 0
     made: int = 0
+    #: How graph.nt was made: "delta" (from the previous build's) or "full".
+    merged: str = "full"
 
 
 def build(source: Path, data_dir: Path, *, validate: bool = True,
@@ -54,6 +56,7 @@ def build(source: Path, data_dir: Path, *, validate: bool = True,
 
 def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, lock_timeout: float,
            notify: Callable[[str], None] | None) -> BuildResult:
+    from kg.units.delta import Base
     from kg.units.fragment import compact_json
     from kg.units.merge import write_files
     from kg.units.reader import read_units
@@ -66,7 +69,8 @@ def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, lock_tim
         say(f"warning: {safe(line)}")
     check_writable(data_dir)
     with work_dir(data_dir) as work:
-        written = write_files(units.fragments, header(units.documents, ontology), work)
+        written = write_files(units.fragments, header(units.documents, ontology), work,
+                              _previous(data_dir, cache, units.fragments))
         conforms = _validate(work / GRAPH_NT, source) if validate else None
         manifest = {
             "kg_version": __version__,
@@ -80,7 +84,36 @@ def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, lock_tim
                                     triples=written.triples, manifest=manifest,
                                     entries=written.entries, lock_timeout=lock_timeout,
                                     notify=notify)
-    return BuildResult(path, manifest, reused=units.reused, made=units.made)
+    cache.base = Base(written.digest, {f.key: (f.kind, f.name) for f in units.fragments},
+                      written.shared)
+    return BuildResult(path, manifest, reused=units.reused, made=units.made,
+                       merged=written.merged)
+
+
+def _previous(data_dir: Path, cache: Any, fragments: list[Any]) -> Any:
+    """The previous build to start graph.nt from, when the store still holds the build the
+    unit cache describes and most units are unchanged; else None (merge everything)."""
+    from kg.store import current_build, load_manifest
+    from kg.units.delta import load_base
+    from kg.units.merge import Previous
+
+    base = load_base(cache.directory)
+    if base is None:
+        return None
+    try:
+        manifest = load_manifest(data_dir)
+        graph_nt = current_build(data_dir) / GRAPH_NT
+    except KgError:  # no store yet, or a damaged one
+        return None
+    keys = {f.key for f in fragments}
+    added = [f for f in fragments if f.key not in base.fragments]
+    gone = [key for key in base.fragments if key not in keys]
+    if manifest.get("build") != base.build or 2 * (len(added) + len(gone)) > len(fragments):
+        return None
+    removed = [cache.get(key, *base.fragments[key]) for key in gone]
+    if any(f is None for f in removed):
+        return None
+    return Previous(base, graph_nt, manifest["files"][GRAPH_NT]["sha256"], removed, added)
 
 
 def _validate(ntriples: Path, source: Path) -> bool:

@@ -66,6 +66,7 @@ def test_one_edited_file_is_read_again_and_the_store_equals_a_clean_build(
     edit(source_copy / BARRIERS, "Data security risk", "Data-security risk")
     result = rebuild(source_copy, store)
     assert (result.reused, result.made) == (SEED_UNITS - 1, 1)
+    assert result.merged == "delta"  # graph.nt from the previous build's (kg/units/delta.py)
     assert files(store) == clean(source_copy, tmp_path)
     assert b"Data-security risk" in files(store)["graph.nt"]
 
@@ -173,7 +174,7 @@ def test_fragments_of_removed_files_are_pruned(source_copy: Path, tmp_path: Path
     store = tmp_path / "store"
     rebuild(source_copy, store)
     count = len(list((store / UNITS).iterdir()))
-    assert count == 2 * SEED_UNITS  # a .json and a .nt per unit
+    assert count == 2 * SEED_UNITS + 1  # a .json and a .nt per unit, and the base
     edit(source_copy / BARRIERS, "Data security risk", "Data-security risk")
     rebuild(source_copy, store)
     assert len(list((store / UNITS).iterdir())) == count
@@ -256,3 +257,36 @@ print(sorted(loaded - set(FRAGMENT_MODULES)))
     out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
                          text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_removing_and_restoring_a_file_keeps_the_lines_other_files_share(
+        source_copy: Path, tmp_path: Path) -> None:
+    """links.yaml quotes passages that other files quote too: without it, those passages stay
+    and its own lines go; with it back, the store is the first one again."""
+    store = tmp_path / "store"
+    rebuild(source_copy, store)
+    first = files(store)
+    links = source_copy / "annotations" / "links.yaml"
+    kept = links.read_bytes()
+    links.unlink()
+    result = rebuild(source_copy, store)
+    assert result.merged == "delta" and result.made == 0
+    assert files(store) == clean(source_copy, tmp_path)
+    links.write_bytes(kept)
+    result = rebuild(source_copy, store)
+    assert result.merged == "delta"
+    assert files(store) == first
+
+
+def test_a_damaged_previous_graph_is_not_trusted(source_copy: Path, tmp_path: Path) -> None:
+    """A rebuild starts from the previous graph.nt only if it still has its recorded digest."""
+    store = tmp_path / "store"
+    rebuild(source_copy, store)
+    graph = current_build(store) / "graph.nt"
+    data = bytearray(graph.read_bytes())
+    data[100:110] = b"X" * 10  # same size: only the digest can tell
+    graph.write_bytes(bytes(data))
+    edit(source_copy / BARRIERS, "Data security risk", "Data-security risk")
+    result = rebuild(source_copy, store)
+    assert result.merged == "full"
+    assert files(store) == clean(source_copy, tmp_path)

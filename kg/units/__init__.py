@@ -40,7 +40,7 @@ FRAGMENT_MODULES = (
     "kg.loaders.corpus", "kg.loaders.parse_cache", "kg.loaders.quantities",
     "kg.loaders.yaml_source", "kg.model", "kg.ontology", "kg.projection", "kg.queries",
     "kg.resolve", "kg.search", "kg.units", "kg.units.fragment", "kg.units.making",
-    "kg.units.merge", "kg.units.reader", "kg.units.workers",
+    "kg.units.delta", "kg.units.merge", "kg.units.reader", "kg.units.workers",
 )
 
 

@@ -107,6 +107,8 @@ class FragmentCache:
         self.directory = directory
         self.used: set[str] = set()
         self.new: dict[str, Fragment] = {}
+        #: What the build made, kept by :meth:`commit` for the next build (kg.units.delta).
+        self.base: Any = None
 
     def get(self, key: str, kind: str, name: str) -> Fragment | None:
         """The cached fragment of ``key``, or None when there is none that reads back exactly."""
@@ -127,13 +129,22 @@ class FragmentCache:
             self.new[fragment.key] = fragment
 
     def commit(self) -> None:
-        """Write the new fragments and remove those the build did not use (never raises)."""
-        with contextlib.suppress(OSError):
+        """Write the new fragments and the base, and remove the fragments the build did not
+        use (never raises: a fragment that could not be written is made again next time)."""
+        from kg.units.delta import BASE, save_base
+
+        try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            for key in sorted(self.new):
+        except OSError:
+            return
+        for key in sorted(self.new):
+            with contextlib.suppress(OSError):
                 self._write(self.new[key])
+        if self.base is not None:
+            save_base(self.directory, self.base)
+        with contextlib.suppress(OSError):
             for entry in self.directory.iterdir():
-                if entry.name.split(".", 1)[0] not in self.used:
+                if entry.name != BASE and entry.name.split(".", 1)[0] not in self.used:
                     with contextlib.suppress(OSError):
                         entry.unlink()
 

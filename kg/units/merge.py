@@ -16,11 +16,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from kg.units.delta import Base, StaleBase, delta_lines
 from kg.units.fragment import Fragment, compact_json
 
 GRAPH_NT, GRAPH_JSON, INDEX = "graph.nt", "graph.json", "index.sqlite"
 #: Bytes gathered before a write (and a digest update).
 BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The previous build, for a rebuild that starts from its graph.nt (:mod:`kg.units.delta`)."""
+
+    base: Base
+    graph_nt: Path
+    sha256: str
+    #: Its fragments that this build does not use, and this build's fragments it did not use.
+    removed: list[Fragment]
+    added: list[Fragment]
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,10 @@ class Written:
     triples: int
     #: Size and SHA-256 of each file, as the manifest lists them.
     entries: dict[str, dict[str, Any]]
+    #: Lines that several fragments emit, with how many do (the next base's counts).
+    shared: dict[bytes, int]
+    #: How graph.nt was made: "delta" (from the previous build's) or "full".
+    merged: str
 
 
 def graph_json(header: dict[str, Any], nodes: Iterable[str], edges: Iterable[str]) -> Iterator[str]:
@@ -58,12 +75,25 @@ def _joined(texts: Iterable[str]) -> Iterator[str]:
         first = False
 
 
-def write_files(fragments: list[Fragment], header: dict[str, Any], work: Path) -> Written:
-    """Write graph.nt, graph.json and index.sqlite of ``fragments`` into ``work``."""
+def write_files(fragments: list[Fragment], header: dict[str, Any], work: Path,
+                previous: Previous | None = None) -> Written:
+    """Write graph.nt, graph.json and index.sqlite of ``fragments`` into ``work``: graph.nt
+    from the previous build's when it is given (:mod:`kg.units.delta`), else merged whole."""
     from kg.index.writer import write_index_rows
 
-    build = hashlib.sha256()
-    nt_entry, triples = _write_ntriples(fragments, work / GRAPH_NT, work, build)
+    merged = "full"
+    build, shared = hashlib.sha256(), {}
+    if previous is not None:
+        try:
+            shared = dict(previous.base.shared)
+            nt_entry, triples = _write_lines(
+                delta_lines(previous.graph_nt, previous.sha256, previous.removed,
+                            previous.added, shared), work / GRAPH_NT, build, None)
+            merged = "delta"
+        except (StaleBase, OSError):  # the old file changed or went: merge everything
+            build, shared = hashlib.sha256(), {}
+    if merged == "full":
+        nt_entry, triples = _write_ntriples(fragments, work / GRAPH_NT, work, build, shared)
     nodes = [f.nodes for f in fragments]
     edges = [f.edges for f in fragments]
     json_entry = _write_text(graph_json(header, (n[3] for n in heapq.merge(*nodes)),
@@ -79,12 +109,13 @@ def write_files(fragments: list[Fragment], header: dict[str, Any], work: Path) -
                      work / INDEX)
     return Written({GRAPH_NT: work / GRAPH_NT, GRAPH_JSON: work / GRAPH_JSON,
                     INDEX: work / INDEX}, build.hexdigest()[:16], triples,
-                   {GRAPH_NT: nt_entry, GRAPH_JSON: json_entry})
+                   {GRAPH_NT: nt_entry, GRAPH_JSON: json_entry}, shared, merged)
 
 
-def _write_ntriples(fragments: list[Fragment], path: Path, work: Path,
-                    build: Any) -> tuple[dict[str, Any], int]:
-    """The merged, distinct lines of every fragment into ``path``; its entry and line count."""
+def _write_ntriples(fragments: list[Fragment], path: Path, work: Path, build: Any,
+                    shared: dict[bytes, int]) -> tuple[dict[str, Any], int]:
+    """The merged, distinct lines of every fragment into ``path``; its entry and line count.
+    ``shared`` gets the lines several fragments emit, with how many do."""
     sources = [f.line_source() for f in fragments]
     limit = _open_files_limit()
     level = 0
@@ -92,11 +123,11 @@ def _write_ntriples(fragments: list[Fragment], path: Path, work: Path,
         runs = []
         for start in range(0, len(sources), limit):
             run = work / f"run-{level}-{start}.nt"
-            _write_lines(heapq.merge(*sources[start:start + limit]), run, None)
+            _write_lines(heapq.merge(*sources[start:start + limit]), run, None, shared)
             runs.append(run)
         sources = [_read_lines(run) for run in runs]
         level += 1
-    return _write_lines(heapq.merge(*sources), path, build)
+    return _write_lines(heapq.merge(*sources), path, build, shared)
 
 
 def _read_lines(path: Path) -> Iterator[bytes]:
@@ -104,7 +135,9 @@ def _read_lines(path: Path) -> Iterator[bytes]:
         yield from handle
 
 
-def _write_lines(lines: Iterable[bytes], path: Path, build: Any) -> tuple[dict[str, Any], int]:
+def _write_lines(lines: Iterable[bytes], path: Path, build: Any,
+                 shared: dict[bytes, int] | None) -> tuple[dict[str, Any], int]:
+    """Write the distinct ``lines`` (sorted) to ``path``; a repeat is counted in ``shared``."""
     sha = hashlib.sha256()
     count = size = 0
     block: list[bytes] = []
@@ -113,6 +146,8 @@ def _write_lines(lines: Iterable[bytes], path: Path, build: Any) -> tuple[dict[s
     with open(path, "wb") as out:
         for line in lines:
             if line == last:
+                if shared is not None:
+                    shared[line] = shared.get(line, 1) + 1
                 continue
             last = line
             count += 1

@@ -1,0 +1,111 @@
+"""``graph.nt`` of a rebuild from the previous build's ``graph.nt`` and the units that changed.
+
+A line of ``graph.nt`` may come from several units (a passage two annotation files quote, the
+journal of two papers), so the unit cache keeps, beside the fragments, the *base* of the last
+build: its digest, its fragments and how many fragments emit each line that more than one
+emits. A rebuild whose store still holds that build streams the old ``graph.nt`` once: a line
+stays unless every fragment that emitted it is gone, the lines of new fragments are merged in,
+and the counts are carried forward. The result is the set a full merge gives, in the same
+order, so the file is the same byte for byte (tests/test_incremental.py compares rebuilds with
+clean builds).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from kg.units.fragment import Fragment
+
+BASE = "base.json"
+BASE_VERSION = 1
+
+
+@dataclass
+class Base:
+    """What the last build was made of (see the module docstring)."""
+
+    build: str
+    #: The fragments of the build: key → (kind, name).
+    fragments: dict[str, tuple[str, str]]
+    #: Lines that more than one fragment emits, with how many do.
+    shared: dict[bytes, int]
+
+
+def load_base(directory: Path) -> Base | None:
+    """The base kept in the unit cache ``directory``, or None (absent, foreign, damaged)."""
+    try:
+        data = json.loads((directory / BASE).read_bytes())
+        if data.get("version") != BASE_VERSION:
+            return None
+        fragments = {str(k): (str(kind), str(name)) for k, kind, name in data["fragments"]}
+        shared = {str(line).encode("utf-8"): int(count) for line, count in data["shared"]}
+        return Base(str(data["build"]), fragments, shared)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def save_base(directory: Path, base: Base) -> None:
+    """Keep ``base`` in the unit cache (never raises: without it the next build merges all)."""
+    data = {"version": BASE_VERSION, "build": base.build,
+            "fragments": [[k, kind, name] for k, (kind, name) in sorted(base.fragments.items())],
+            "shared": [[line.decode("utf-8"), count]
+                       for line, count in sorted(base.shared.items())]}
+    with contextlib.suppress(OSError, ValueError):
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, directory / BASE)
+
+
+class StaleBase(Exception):
+    """The old graph.nt does not match the digest its build recorded: merge everything."""
+
+
+def delta_lines(old_nt: Path, old_sha256: str, removed: list[Fragment], added: list[Fragment],
+                shared: dict[bytes, int]) -> Iterator[bytes]:
+    """The lines of the new ``graph.nt``, in order; ``shared`` is updated in place to the new
+    counts. Raises :class:`StaleBase` (after the last line) if the old file was not what its
+    build recorded."""
+    change: Counter[bytes] = Counter()
+    for fragment in removed:
+        change.subtract(fragment.line_source())
+    for fragment in added:
+        change.update(fragment.line_source())
+    pending = sorted(line for line, n in change.items() if n)
+    sha = hashlib.sha256()
+    index = 0
+    with open(old_nt, "rb") as handle:
+        for line in handle:
+            sha.update(line)
+            while index < len(pending) and pending[index] < line:  # new lines
+                new = pending[index]
+                index += 1
+                if _count(shared, new, change[new]) > 0:
+                    yield new
+            if index < len(pending) and pending[index] == line:
+                index += 1
+                if _count(shared, line, shared.get(line, 1) + change[line]) <= 0:
+                    continue
+            yield line
+    for new in pending[index:]:
+        if _count(shared, new, change[new]) > 0:
+            yield new
+    if sha.hexdigest() != old_sha256:
+        raise StaleBase
+
+
+def _count(shared: dict[bytes, int], line: bytes, count: int) -> int:
+    if count >= 2:
+        shared[line] = count
+    else:
+        shared.pop(line, None)
+    return count
+

@@ -1326,7 +1326,7 @@
 
   /* ---------- the API ---------- */
   function known(id) {
-    if (!(id in index) || index[id] >= BASE_N) { throw new Error("kgView: unknown node " + id); }
+    if (!(id in index)) { throw new Error("kgView: unknown node " + id); }
   }
   var view = {
     ready: false,

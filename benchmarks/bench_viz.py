@@ -233,18 +233,19 @@ def measure_page(context: Any, path: Path, row: Row, runs: int) -> None:
         page.add_init_script(FIRST_DRAW_JS)
         page.goto(path.as_uri())
         try:
-            page.wait_for_function("window.__kgBench.ready !== null || "
+            # predicates are functions: the page's CSP forbids evaluating strings
+            page.wait_for_function("() => window.__kgBench.ready !== null || "
                                    "window.__kgBench.drawn !== null", timeout=180_000)
-            if page.evaluate("window.__kgBench.ready === null"):
+            if page.evaluate("() => window.__kgBench.ready === null"):
                 # drawn first: wait for kgView.ready if the page has a kgView (or gets one)
-                page.wait_for_function("window.__kgBench.ready !== null", timeout=180_000
-                                       if page.evaluate("!!window.kgView") else 3_000)
+                page.wait_for_function("() => window.__kgBench.ready !== null", timeout=180_000
+                                       if page.evaluate("() => !!window.kgView") else 3_000)
         except Exception as exc:  # noqa: BLE001 - a page that never draws is reported, not raised
-            if page.evaluate("window.__kgBench.drawn === null"):
+            if page.evaluate("() => window.__kgBench.drawn === null"):
                 row.draw_note = f"n/a: never drawn ({type(exc).__name__})"
                 page.close()
                 return
-        marks = page.evaluate("window.__kgBench")
+        marks = page.evaluate("() => window.__kgBench")
         if marks["ready"] is not None:
             row.first_draw.append(marks["ready"] / 1000)
         else:
@@ -254,7 +255,7 @@ def measure_page(context: Any, path: Path, row: Row, runs: int) -> None:
             type_into_search(page, row, typed)
             page.close()
             continue
-        if not page.evaluate("!!window.kgView"):
+        if not page.evaluate("() => !!window.kgView"):
             row.notes["filter"] = row.notes["search"] = "n/a: no window.kgView"
         else:
             want = class_count(page, "Barrier")
@@ -271,10 +272,10 @@ def measure_page(context: Any, path: Path, row: Row, runs: int) -> None:
             # the page builds its search index in slices after the first draw: search once it
             # is there (kgView.timings.searchIndex), as a reader who starts typing a moment later
             built = None
-            if page.evaluate("!!(window.kgView.timings)"):
-                page.wait_for_function("window.kgView.timings.searchIndex !== undefined",
+            if page.evaluate("() => !!window.kgView.timings"):
+                page.wait_for_function("() => window.kgView.timings.searchIndex !== undefined",
                                        timeout=120_000)
-                built = page.evaluate("window.kgView.timings.searchIndex")
+                built = page.evaluate("() => window.kgView.timings.searchIndex")
             got = page.evaluate(SEARCH_JS, query)
             if "na" in got:
                 row.notes["search"] = "n/a: " + got["na"]
@@ -296,7 +297,7 @@ def type_into_search(page: Any, row: Row, text: str) -> None:
     page.evaluate(LONGTASK_START_JS)
     page.keyboard.type(text, delay=80)
     page.wait_for_timeout(2000)
-    tasks = page.evaluate("window.__kgLong")
+    tasks = page.evaluate("() => window.__kgLong")
     searched = page.evaluate("""(text) => !!(window.kgView && typeof kgView.state === "function"
         && JSON.stringify(kgView.state()).indexOf(text) >= 0)""", text)
     row.longest_task.append(max(tasks, default=0.0))
@@ -452,7 +453,12 @@ def main(argv: list[str] | None = None) -> None:
                 context = launch(driver, profile)
                 try:
                     for row in rows:
-                        measure_page(context, files[row.size], row, args.runs)
+                        try:
+                            measure_page(context, files[row.size], row, args.runs)
+                        except Exception as exc:  # noqa: BLE001 - reported in the table
+                            line = str(exc).strip().splitlines()[0][:120]
+                            for key in ("filter", "search", "typing"):
+                                row.notes.setdefault(key, f"n/a: {line}")
                     if not args.no_modules:
                         module_table = measure_modules(context, args.runs)
                 finally:

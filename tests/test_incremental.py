@@ -134,13 +134,15 @@ def test_a_damaged_fragment_is_made_again(source_copy: Path, tmp_path: Path) -> 
     store = tmp_path / "store"
     rebuild(source_copy, store)
     before = files(store)
-    fragments = sorted((store / UNITS).glob("*.nt"))
-    with fragments[0].open("ab") as handle:
+    keys = sorted(p.stem for p in (store / UNITS).glob("*.nt"))
+    with (store / UNITS / f"{keys[0]}.nt").open("ab") as handle:
         handle.write(b"<urn:x> <urn:y> <urn:z> .\n")  # a triple no unit emits
-    metas = sorted((store / UNITS).glob("*.json"))
-    metas[-1].write_text('{"version": "1", "nodes": [', encoding="utf-8")
+    (store / UNITS / f"{keys[1]}.json").write_text('{"version": "1", "nodes": [',
+                                                    encoding="utf-8")
+    rows = store / UNITS / f"{keys[2]}.rows"
+    rows.write_bytes(rows.read_bytes().replace(b"\t", b" ", 1))
     result = rebuild(source_copy, store)
-    assert result.made == 2
+    assert result.made == 3
     assert files(store) == before
     assert b"urn:x" not in files(store)["graph.nt"]
 
@@ -174,7 +176,7 @@ def test_fragments_of_removed_files_are_pruned(source_copy: Path, tmp_path: Path
     store = tmp_path / "store"
     rebuild(source_copy, store)
     count = len(list((store / UNITS).iterdir()))
-    assert count == 2 * SEED_UNITS + 1  # a .json and a .nt per unit, and the base
+    assert count == 3 * SEED_UNITS + 1  # a .json, a .nt and a .rows per unit, and the base
     edit(source_copy / BARRIERS, "Data security risk", "Data-security risk")
     rebuild(source_copy, store)
     assert len(list((store / UNITS).iterdir())) == count

@@ -12,6 +12,7 @@ clean builds).
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import json
@@ -69,11 +70,15 @@ class StaleBase(Exception):
     """The old graph.nt does not match the digest its build recorded: merge everything."""
 
 
-def delta_lines(old_nt: Path, old_sha256: str, removed: list[Fragment], added: list[Fragment],
-                shared: dict[bytes, int]) -> Iterator[bytes]:
-    """The lines of the new ``graph.nt``, in order; ``shared`` is updated in place to the new
-    counts. Raises :class:`StaleBase` (after the last line) if the old file was not what its
-    build recorded."""
+#: Bytes of the old graph.nt read at a time.
+BLOCK = 1 << 20
+
+
+def delta_chunks(old_nt: Path, old_sha256: str, removed: list[Fragment],
+                 added: list[Fragment], shared: dict[bytes, int]) -> Iterator[bytes]:
+    """The new ``graph.nt`` as chunks of whole lines, in order; ``shared`` is updated in place
+    to the new counts. Raises :class:`StaleBase` (after the last chunk) if the old file was not
+    what its build recorded. Unchanged stretches of the old file are copied as they are."""
     change: Counter[bytes] = Counter()
     for fragment in removed:
         change.subtract(fragment.line_source())
@@ -81,25 +86,54 @@ def delta_lines(old_nt: Path, old_sha256: str, removed: list[Fragment], added: l
         change.update(fragment.line_source())
     pending = sorted(line for line, n in change.items() if n)
     sha = hashlib.sha256()
-    index = 0
+    index = 0  # the next pending line
+    carry = b""
     with open(old_nt, "rb") as handle:
-        for line in handle:
-            sha.update(line)
-            while index < len(pending) and pending[index] < line:  # new lines
-                new = pending[index]
-                index += 1
-                if _count(shared, new, change[new]) > 0:
-                    yield new
-            if index < len(pending) and pending[index] == line:
-                index += 1
-                if _count(shared, line, shared.get(line, 1) + change[line]) <= 0:
-                    continue
-            yield line
+        while True:
+            block = handle.read(BLOCK)
+            sha.update(block)
+            if not block:
+                break
+            text = carry + block
+            cut = text.rfind(b"\n") + 1
+            carry = text[cut:]
+            if not cut:
+                continue
+            lines = text[:cut].splitlines(keepends=True)
+            end = index
+            while end < len(pending) and pending[end] <= lines[-1]:
+                end += 1
+            if end == index:
+                yield text[:cut]  # nothing changes here
+                continue
+            yield from _merge_block(lines, pending[index:end], change, shared)
+            index = end
+    if carry:  # a last line without its newline: not a file this kg wrote
+        raise StaleBase
     for new in pending[index:]:
         if _count(shared, new, change[new]) > 0:
             yield new
     if sha.hexdigest() != old_sha256:
         raise StaleBase
+
+
+def _merge_block(lines: list[bytes], pending: list[bytes], change: Counter[bytes],
+                 shared: dict[bytes, int]) -> Iterator[bytes]:
+    """One block's lines with the pending lines that sort into it merged in or dropped."""
+    start = 0
+    for line in pending:
+        at = bisect.bisect_left(lines, line, start)
+        if at > start:
+            yield b"".join(lines[start:at])
+        start = at
+        if at < len(lines) and lines[at] == line:  # an old line: kept while emitted
+            start = at + 1
+            if _count(shared, line, shared.get(line, 1) + change[line]) > 0:
+                yield line
+        elif _count(shared, line, change[line]) > 0:  # a new line
+            yield line
+    if start < len(lines):
+        yield b"".join(lines[start:])
 
 
 def _count(shared: dict[bytes, int], line: bytes, count: int) -> int:

@@ -1,10 +1,12 @@
 """A unit's part of the graph (a *fragment*) and the cache that keeps fragments between builds.
 
-In the cache (``<data dir>/cache/units/``) a fragment is two files named by its key:
-``<key>.nt``, its N-Triples lines sorted as bytes (the order of the store's ``graph.nt``), and
-``<key>.json``, everything else (nodes and edges as the JSON text the store writes, the ids,
-relation keys and warnings the checks across units need, what the unit depends on, and the
-SHA-256 of the ``.nt`` file). Both are plain data: reading them runs nothing. A fragment that
+In the cache (``<data dir>/cache/units/``) a fragment is three files named by its key:
+``<key>.nt``, its N-Triples lines sorted as bytes (the order of the store's ``graph.nt``);
+``<key>.rows``, its rows of ``graph.json`` and the index, one per line, fields separated by
+tabs (nodes and edges as the JSON text the store writes, label rows, searchable texts: none of
+these fields can hold a tab or a newline); and ``<key>.json``, the rest (the ids, relation keys
+and warnings the checks across units need, what the unit depends on, and the SHA-256 of the
+other two files). All three are plain data: reading them runs nothing. A fragment that
 does not read back exactly (foreign, truncated, altered, of another version) is not used and
 its unit is loaded again. New fragments are written only when the build succeeds; fragments
 the build did not use are removed then.
@@ -112,15 +114,17 @@ class FragmentCache:
 
     def get(self, key: str, kind: str, name: str) -> Fragment | None:
         """The cached fragment of ``key``, or None when there is none that reads back exactly."""
-        meta_path, nt_path = self._paths(key)
+        meta_path, nt_path, rows_path = self._paths(key)
         try:
             meta = json.loads(meta_path.read_bytes())
-            fragment = _from_json(meta, key, kind, name, nt_path)
-            if fragment is None or _sha256_file(nt_path) != meta.get("nt_sha256"):
+            rows = rows_path.read_bytes()
+            if (not isinstance(meta, dict)
+                    or hashlib.sha256(rows).hexdigest() != meta.get("rows_sha256")
+                    or _sha256_file(nt_path) != meta.get("nt_sha256")):
                 return None
-        except (OSError, ValueError, TypeError, KeyError):
+            return _from_json(meta, rows.decode("utf-8"), key, kind, name, nt_path)
+        except (OSError, ValueError, TypeError, KeyError, IndexError):
             return None
-        return fragment
 
     def keep(self, fragment: Fragment) -> None:
         """Note that the build uses ``fragment`` (written by :meth:`commit` if it is new)."""
@@ -148,38 +152,70 @@ class FragmentCache:
                     with contextlib.suppress(OSError):
                         entry.unlink()
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        return self.directory / f"{key}.json", self.directory / f"{key}.nt"
+    def _paths(self, key: str) -> tuple[Path, Path, Path]:
+        return (self.directory / f"{key}.json", self.directory / f"{key}.nt",
+                self.directory / f"{key}.rows")
 
     def _write(self, fragment: Fragment) -> None:
-        meta_path, nt_path = self._paths(fragment.key)
+        meta_path, nt_path, rows_path = self._paths(fragment.key)
         data = b"".join(fragment.lines)
+        rows = _rows_text(fragment).encode("utf-8")
         meta = {"version": FRAGMENT_VERSION, "key": fragment.key, "kind": fragment.kind,
                 "name": fragment.name, "nt_sha256": hashlib.sha256(data).hexdigest(),
-                "nodes": fragment.nodes, "edges": [[list(k), text] for k, text in fragment.edges],
+                "rows_sha256": hashlib.sha256(rows).hexdigest(),
                 "entities": fragment.entities, "relations": fragment.relations,
-                "labels": fragment.labels, "texts": fragment.texts,
                 "warnings": fragment.warnings, "depends": fragment.depends}
-        _atomic_write(nt_path, data)  # the .nt first: a .json always has its .nt
+        _atomic_write(nt_path, data)  # the data first: a .json always has its files
+        _atomic_write(rows_path, rows)
         _atomic_write(meta_path, compact_json(meta).encode("utf-8"))
 
 
-def _from_json(meta: Any, key: str, kind: str, name: str, nt_path: Path) -> Fragment | None:
-    """A fragment from its ``.json``, or None if it is not exactly one of ours for this unit."""
-    if not isinstance(meta, dict) or (meta.get("version"), meta.get("key"), meta.get("kind"),
-                                      meta.get("name")) != (FRAGMENT_VERSION, key, kind, name):
+def _rows_text(fragment: Fragment) -> str:
+    """The ``.rows`` text of a fragment (see the module docstring)."""
+    out = [f"N\t{i}\t{c}\t{d or ''}\t{t}\n" for i, c, d, t in fragment.nodes]
+    out += [f"E\t{s}\t{r}\t{o}\t{t}\n" for (s, r, o), t in fragment.edges]
+    out += [f"L\t{n}\t{i}\t{k}\n" for n, i, k in fragment.labels]
+    out += ["T\t{}\t{}\t{}\n".format(f, t, "\t".join(ids)) for t, f, ids in fragment.texts]
+    text = "".join(out)
+    if text.count("\n") != len(out) or any(row.count("\t") != _TABS[row[0]] for row in out
+                                           if row[0] != "T"):
+        raise ValueError("a fragment row holds a tab or a newline")  # pragma: no cover
+    return text
+
+
+#: Tabs in a row of each kind (a text row has one per owner besides its two).
+_TABS = {"N": 4, "E": 4, "L": 3}
+
+
+def _from_json(meta: dict[str, Any], rows: str, key: str, kind: str, name: str,
+               nt_path: Path) -> Fragment | None:
+    """A fragment from its ``.json`` and ``.rows``, or None if it is not exactly one of ours
+    for this unit."""
+    if (meta.get("version"), meta.get("key"), meta.get("kind"),
+            meta.get("name")) != (FRAGMENT_VERSION, key, kind, name):
         return None
-    nodes = [(str(i), str(c), None if d is None else str(d), str(t))
-             for i, c, d, t in meta["nodes"]]
-    edges = [((str(s), str(r), str(t)), str(text)) for (s, r, t), text in meta["edges"]]
     entities = [(str(i), str(c), str(h), int(n)) for i, c, h, n in meta["entities"]]
     relations = [(str(s), str(p), str(o), int(n)) for s, p, o, n in meta["relations"]]
     warnings = [str(w) for w in meta["warnings"]]
     depends = meta["depends"]
     if not isinstance(depends, dict):
         return None
-    labels = [(str(n), str(i), str(k)) for n, i, k in meta["labels"]]
-    texts = [(str(t), int(f), [str(i) for i in ids]) for t, f, ids in meta["texts"]]
+    nodes: list[NodeRow] = []
+    edges: list[EdgeRow] = []
+    labels: list[tuple[str, str, str]] = []
+    texts: list[tuple[str, int, list[str]]] = []
+    for row in rows.split("\n")[:-1]:
+        fields = row.split("\t")
+        if fields[0] == "N" and len(fields) == 5:
+            nodes.append((fields[1], fields[2], fields[3] or None, fields[4]))
+        elif fields[0] == "E" and len(fields) == 5:
+            edges.append(((fields[1], fields[2], fields[3]), fields[4]))
+        elif fields[0] == "L" and len(fields) == 4:
+            labels.append((fields[1], fields[2], fields[3]))
+        elif fields[0] == "T" and len(fields) >= 4:
+            texts.append((fields[2], int(fields[1]), fields[3:]))
+        else:
+            return None
     return Fragment(key, kind, name, [], nodes, edges, entities, relations, warnings, depends,
                     labels=labels, texts=texts, nt_path=nt_path)
 

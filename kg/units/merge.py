@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from kg.units.delta import Base, StaleBase, delta_lines
+from kg.units.delta import Base, StaleBase, delta_chunks
 from kg.units.fragment import Fragment, compact_json
 
 GRAPH_NT, GRAPH_JSON, INDEX = "graph.nt", "graph.json", "index.sqlite"
@@ -86,9 +86,9 @@ def write_files(fragments: list[Fragment], header: dict[str, Any], work: Path,
     if previous is not None:
         try:
             shared = dict(previous.base.shared)
-            nt_entry, triples = _write_lines(
-                delta_lines(previous.graph_nt, previous.sha256, previous.removed,
-                            previous.added, shared), work / GRAPH_NT, build, None)
+            nt_entry, triples = _write_chunks(
+                delta_chunks(previous.graph_nt, previous.sha256, previous.removed,
+                             previous.added, shared), work / GRAPH_NT, build)
             merged = "delta"
         except (StaleBase, OSError):  # the old file changed or went: merge everything
             build, shared = hashlib.sha256(), {}
@@ -157,6 +157,18 @@ def _write_lines(lines: Iterable[bytes], path: Path, build: Any,
                 size += _flush(out, block, sha, build)
                 block, pending = [], 0
         size += _flush(out, block, sha, build)
+    return {"bytes": size, "sha256": sha.hexdigest()}, count
+
+
+def _write_chunks(chunks: Iterable[bytes], path: Path,
+                  build: Any) -> tuple[dict[str, Any], int]:
+    """Write chunks of whole lines to ``path``; its entry and line count."""
+    sha = hashlib.sha256()
+    size = count = 0
+    with open(path, "wb") as out:
+        for chunk in chunks:
+            count += chunk.count(b"\n")
+            size += _flush(out, [chunk], sha, build)
     return {"bytes": size, "sha256": sha.hexdigest()}, count
 
 

@@ -292,3 +292,21 @@ def test_a_damaged_previous_graph_is_not_trusted(source_copy: Path, tmp_path: Pa
     result = rebuild(source_copy, store)
     assert result.merged == "full"
     assert files(store) == clean(source_copy, tmp_path)
+
+
+def test_a_worker_that_dies_is_one_clear_error(generated: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed mid-build (here: it exits on its first job) is one line, no store."""
+    import os
+
+    from kg.units import workers
+
+    def die(maker: object, job: object, shared: object) -> object:
+        os._exit(9)
+
+    monkeypatch.setenv("KG_BUILD_WORKERS", "2")
+    monkeypatch.setattr(workers, "execute", die)
+    with pytest.raises(KgError) as error:
+        rebuild(generated, tmp_path / "store")
+    assert "build worker process stopped unexpectedly" in error.value.line()
+    assert not (tmp_path / "store" / "CURRENT").exists()

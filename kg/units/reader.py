@@ -130,8 +130,10 @@ class _Reading:
                     _raise(outcomes[("entities", path)])
             types, homes = self._entities(cached, outcomes)
             self._relations(cached, types, homes, runner)
-        finally:
-            add_pending(runner.close())
+        except BaseException:
+            runner.terminate()
+            raise
+        add_pending(runner.close())
         for path, fragment in zip(self.files, self.units.fragments[len(self.documents):],
                                   strict=True):
             shown = " ".join(str(path).split())

@@ -92,6 +92,14 @@ class Runner:
                 outcomes[index] = _restored(outcome)
         return [o for o in outcomes if o is not None]
 
+    def terminate(self) -> None:
+        """Stop the workers now (the build failed or was interrupted)."""
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.join(timeout=5)
+        self.connections, self.processes = [], []
+
     def close(self) -> dict[str, Any]:
         """Stop the workers; the parse-cache entries they made (for the parent to keep)."""
         entries: dict[str, Any] = {}
@@ -99,7 +107,7 @@ class Runner:
             try:
                 connection.send(None)
                 entries.update(self._receive(worker))
-            except (OSError, EOFError, RuntimeError):
+            except (OSError, EOFError, RuntimeError, KgError):
                 pass
         for process in self.processes:
             process.join(timeout=5)
@@ -137,8 +145,10 @@ class Runner:
     def _receive(self, worker: int) -> Any:
         try:
             reply = self.connections[worker].recv()
-        except EOFError:
-            raise RuntimeError(f"build worker {worker} stopped unexpectedly") from None
+        except (EOFError, OSError):
+            raise KgError("a build worker process stopped unexpectedly (killed, or out of "
+                          "memory?)", hint="build again; KG_BUILD_WORKERS=1 builds in one "
+                          "process") from None
         if isinstance(reply, tuple) and reply and reply[0] == "crash":
             raise RuntimeError(f"build worker {worker} failed:\n{reply[1]}")
         return reply

@@ -140,12 +140,18 @@ def validate(
     fmt: Annotated[ReportFormat, typer.Option("--format", help="Output format.")]
     = ReportFormat.text,
     data_dir: DataDirOption = None,
+    shacl_engine: Annotated[str, typer.Option(
+        "--shacl-engine", metavar="auto|jena|pyshacl",
+        help="SHACL engine: Apache Jena (tools/jena-shacl, Java 17; built by "
+             "scripts/ensure-jena-shacl), pySHACL, or auto (Jena for large graphs when it is "
+             "built and java runs, else pySHACL). Both give the same findings.")] = "auto",
 ) -> None:
     """Validate the stored graph against the SHACL shapes; exit 1 if it does not conform."""
     from kg.store import read_ntriples
-    from kg.validation import load_graph, validate_graph
+    from kg.validation import choose_engine, validate_ntriples
 
-    report = validate_graph(load_graph(read_ntriples(_data_dir(data_dir))))
+    choose_engine(shacl_engine, 0)  # an unknown engine fails before the store is read
+    report = validate_ntriples(read_ntriples(_data_dir(data_dir)), engine=shacl_engine)
     if fmt is ReportFormat.json:
         _print_json({"conforms": report.conforms,
                      "results": [vars(finding) for finding in report.results]})

@@ -116,7 +116,11 @@ def _write_ntriples(fragments: list[Fragment], path: Path, work: Path, build: An
                     shared: dict[bytes, int]) -> tuple[dict[str, Any], int]:
     """The merged, distinct lines of every fragment into ``path``; its entry and line count.
     ``shared`` gets the lines several fragments emit, with how many do."""
-    sources = [f.line_source() for f in fragments]
+    made = [f for f in fragments if f.nt_path is None]
+    in_memory = [line for f in made for line in f.lines]
+    in_memory.sort()  # one C-level merge of the made fragments' sorted runs
+    sources: list[Iterable[bytes]] = [in_memory]
+    sources += [f.line_source() for f in fragments if f.nt_path is not None]
     limit = _open_files_limit()
     level = 0
     while len(sources) > limit:  # merge groups into sorted runs first
@@ -127,7 +131,8 @@ def _write_ntriples(fragments: list[Fragment], path: Path, work: Path, build: An
             runs.append(run)
         sources = [_read_lines(run) for run in runs]
         level += 1
-    return _write_lines(heapq.merge(*sources), path, build, shared)
+    merged = sources[0] if len(sources) == 1 else heapq.merge(*sources)  # [] if none
+    return _write_lines(merged, path, build, shared)
 
 
 def _read_lines(path: Path) -> Iterator[bytes]:

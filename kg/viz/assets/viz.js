@@ -831,7 +831,6 @@
   var searchIndex = null;
   var cancelSearch = null;
   var searchTimer = null;
-  var matchSet = {};
   var lastSearch = "";
 
   function records() {
@@ -865,7 +864,6 @@
   function clearResults() {
     if (cancelSearch) { cancelSearch(); cancelSearch = null; }
     matches = [];
-    matchSet = {};
     lastSearch = "";
     results.hidden = true;
     clear(resultsList);
@@ -874,8 +872,6 @@
   function showResults(text, hits) {
     lastSearch = text;
     matches = hits.map(function (h) { return h.id; });
-    matchSet = {};
-    matches.forEach(function (id) { matchSet[index[id]] = true; });
     clear(resultsList);
     results.hidden = false;
     document.getElementById("kg-results-title").textContent = hits.length ?
@@ -1102,9 +1098,11 @@
     } else {
       var sel = state.selected in index ? index[state.selected] : -1;
       if (sel >= 0 && current.nodes[sel]) {
-        var near = [];  // each label 60 % of the way out to the neighbour, none on another
+        // each label 60 % of the way out to the neighbour, none on another
         links[sel].forEach(function (e) {
-          if (current.edges[e]) { edgeLabel(ctx, e, scale, LABEL_PX, from[e] === sel ? 0.6 : 0.4, near); }
+          if (current.edges[e]) {
+            edgeLabel(ctx, e, scale, LABEL_PX, from[e] === sel ? 0.6 : 0.4, edgePlaced);
+          }
         });
       }
       if (state.selected in edgeIndex) { edgeLabel(ctx, edgeIndex[state.selected], scale, LABEL_PX); }
@@ -1120,56 +1118,50 @@
       });
       Object.keys(pathEdges).forEach(function (e) { edgeLabel(ctx, +e, scale, LABEL_PX); });
     }
-    // 3. rings on search results and path nodes, with their labels
-    var marks = [];
-    Object.keys(matchSet).forEach(function (k) { marks.push([+k, "#f59e0b"]); });
-    // the neighbours of the best results stay readable too (a match's context)
-    if (14 * scale < VIS_LABEL_MIN) {
-      var near = {};
-      matches.slice(0, 10).forEach(function (id) {
-        var m = index[id];
-        links[m].forEach(function (e) {
-          var other = from[e] === m ? to[e] : from[e];
-          if (current.nodes[other] && !matchSet[other]) { near[other] = true; }
-        });
-      });
-      Object.keys(near).slice(0, 60).forEach(function (k) {
-        body = network.body.nodes[ids[k]];
-        textAt(ctx, shortLabel(+k), body.x, body.y + (body.options.size || 10) + 2 / scale,
-               LABEL_PX - 1, scale, "#3e4a56");
-      });
-    }
-    if (pathResult) { Object.keys(pathNodes).forEach(function (k) { marks.push([+k, "#e11d48"]); }); }
-    marks.forEach(function (m) {
+    // 3. rings on search results and path nodes
+    var ringed = [];
+    matches.forEach(function (id) { ringed.push([index[id], "#f59e0b"]); });
+    if (pathResult) { Object.keys(pathNodes).forEach(function (k) { ringed.push([+k, "#e11d48"]); }); }
+    ringed.forEach(function (m) {
       if (!current.nodes[m[0]]) { return; }
       body = network.body.nodes[ids[m[0]]];
-      var r = (body.options.size || 10) + 6 / scale;
       ctx.strokeStyle = m[1];
       ctx.lineWidth = 3 / scale;
-      ctx.beginPath(); ctx.arc(body.x, body.y, r, 0, 2 * Math.PI); ctx.stroke();
-      if (14 * scale < VIS_LABEL_MIN) {
-        textAt(ctx, shortLabel(m[0]), body.x, body.y + r + 2 / scale, LABEL_PX + 1, scale);
-      }
+      ctx.beginPath();
+      ctx.arc(body.x, body.y, (body.options.size || 10) + 6 / scale, 0, 2 * Math.PI);
+      ctx.stroke();
     });
-    // 4. level of detail: the key classes labelled while vis-network's labels are too small
+    // 4. node labels while vis-network's own are too small to read, by priority, never one
+    //    over another: search results, path nodes, the neighbours of the best ten results (a
+    //    match's context), then, when nothing is searched, the key classes (level of detail)
     if (14 * scale < VIS_LABEL_MIN) {
+      var placed = [], seen = {};
       drawn = 0;
-      var placed = [];
-      ctx.font = LABEL_PX + "px " + DATA.options.nodes.font.face;
-      for (var k = 0; k < labelledNodes.length && drawn < MAX_OVERLAY_LABELS; k++) {
-        i = labelledNodes[k];
-        if (!current.nodes[i] || matchSet[i] || pathNodes[i]) { continue; }
-        body = network.body.nodes[ids[i]];
-        if (!inside(body)) { continue; }
+      var label = function (i, px, color, ring) {
+        if (seen[i] || !current.nodes[i] || drawn >= MAX_OVERLAY_LABELS) { return; }
+        seen[i] = true;
+        var node = network.body.nodes[ids[i]];
+        if (!inside(node)) { return; }
         var text = shortLabel(i);
-        if (!(text in measureCache)) { measureCache[text] = ctx.measureText(text).width; }
-        var half = (measureCache[text] / 2 + 2) / scale;
-        var top = body.y + (body.options.size || 10) + 2 / scale;
-        var box2 = [body.x - half, top, body.x + half, top + (LABEL_PX + 2) / scale];
-        if (collides(placed, box2)) { continue; }
+        ctx.font = px + "px " + DATA.options.nodes.font.face;
+        var key = px + " " + text;
+        if (!(key in measureCache)) { measureCache[key] = ctx.measureText(text).width; }
+        var half = (measureCache[key] / 2 + 2) / scale;
+        var top = node.y + (node.options.size || 10) + (ring ? 8 : 2) / scale;
+        var box2 = [node.x - half, top, node.x + half, top + (px + 2) / scale];
+        if (collides(placed, box2)) { return; }
         placed.push(box2);
-        textAt(ctx, text, body.x, top, LABEL_PX, scale);
+        textAt(ctx, text, node.x, top, px, scale, color);
         drawn++;
+      };
+      matches.forEach(function (id) { label(index[id], LABEL_PX + 1, "#111827", true); });
+      if (pathResult) { pathResult.nodes.forEach(function (id) { label(index[id], LABEL_PX + 1, "#111827", true); }); }
+      matches.slice(0, 10).forEach(function (id) {
+        var m = index[id];
+        links[m].forEach(function (e) { label(from[e] === m ? to[e] : from[e], LABEL_PX - 1, "#3e4a56"); });
+      });
+      for (var k = 0; !matches.length && k < labelledNodes.length && drawn < MAX_OVERLAY_LABELS; k++) {
+        label(labelledNodes[k], LABEL_PX);  // (left out while search results are shown)
       }
     }
     ctx.restore();

@@ -81,7 +81,7 @@ def walk_trace(view: GraphView, root: str, kind: str, classes: Optional[set[str]
 
 def page_traces(view: GraphView, selection: Selection, classes: Optional[set[str]],
                 document: Optional[str]) -> PageTraces:
-    """The trace of every traceable node of a whole-model or neighbourhood page."""
+    """The trace of every traceable node of a page (up to :data:`MAX_TRACES` of them)."""
     roots = [(n["id"], kind) for n in selection.nodes if (kind := trace_kind(n))]
     if len(roots) > MAX_TRACES:
         return PageTraces({}, omitted=len(roots))

@@ -409,3 +409,30 @@ def test_a_paper_page_is_titled_by_the_paper(browser: Any, seed_store: Path,  # 
     assert "whole model" not in opened.page.inner_text("#kg-header")
     opened.assert_clean()
     opened.page.close()
+
+
+def test_a_large_page_draws_edges_in_bulk_and_hands_vis_only_the_selected_ones(
+        browser: Any, tmp_path: Path) -> None:  # noqa: F811
+    """Beyond 5,000 visible edges vis-network holds only the selected node's edges (the rest
+    are one cached path); filtering below that gives it every visible edge again."""
+    out = tmp_path / "large.html"
+    result = CliRunner().invoke(app, ["viz", "--synthetic", "3500,6000", "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    opened = opener(browser, out.resolve().as_uri())
+    assert opened.js("() => [edges.length, window.kgView.visibleEdgeIds().length]") == [0, 6000]
+    node = "barrier/n00010"
+    opened.js("(id) => window.kgView.select(id)", node)
+    degree = opened.js("""(id) => window.kgView.visibleEdgeIds().filter(e => {
+        const i = window.kgView.info(e); return i.source === id || i.target === id; }).length""",
+                       node)
+    assert degree and opened.js("() => network.body.edgeIndices.length") == degree
+    assert opened.js("() => edges.length") == degree
+    shown = opened.js("() => window.kgView.filter({classes: ['Barrier', 'Strategy']})")
+    visible_edges = opened.js("() => window.kgView.visibleEdgeIds()")
+    assert 0 < len(visible_edges) <= 5000
+    assert opened.js("() => network.body.edgeIndices.length") == len(visible_edges)
+    assert opened.js("() => network.body.nodeIndices.length") == len(shown)
+    assert len(opened.js("() => window.kgView.filter({})")) == 3500
+    assert opened.js("() => edges.length") == degree
+    opened.assert_clean()
+    opened.page.close()

@@ -351,12 +351,13 @@ def test_keyboard_zoom_pan_results_and_escape(page: Opened) -> None:
     box.click()
     box.press_sequentially("data security")
     page.page.wait_for_function("() => window.kgView.matches().length > 0")
-    box.press("ArrowDown")
+    box.press("Tab")
     first = page.js("() => document.activeElement.dataset.id")
     assert first == page.js("() => window.kgView.matches()[0]")
     assert page.js("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
-    page.page.keyboard.press("ArrowDown")
+    page.page.keyboard.press("Tab")
     second = page.js("() => document.activeElement.dataset.id")
+    assert second == page.js("() => window.kgView.matches()[1]")
     page.page.keyboard.press("Enter")
     assert page.js("() => window.kgView.state()")["node"] == second
     page.page.keyboard.press("Escape")

@@ -934,7 +934,9 @@
       state.search = searchBox.value;
       if (found.length) { view.focus(found[0], 1); }
       event.preventDefault();
-    } else if (event.key === "ArrowDown" && resultsList.firstChild) {
+    } else if ((event.key === "ArrowDown" || (event.key === "Tab" && !event.shiftKey)) &&
+               resultsList.firstChild && !results.hidden) {
+      // Tab and ↓ go from the box to the results (then Tab / ↓ through them, Enter focuses)
       resultsList.firstChild.firstChild.focus();
       event.preventDefault();
     } else if (event.key === "Escape") {

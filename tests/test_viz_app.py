@@ -244,6 +244,8 @@ def test_search_is_typo_tolerant_and_agrees_with_kg_search(page: Opened,
     hits = page.js("() => window.kgView.search('privacy')")
     neighbours = {h.node["id"] for h in [*view.out(hits[0]), *view.into(hits[0])]}
     assert "barrier/data-security-risk" in neighbours, "privacy: a neighbour of the top hit"
+    near = page.page.locator("#kg-results-near button")
+    assert "数据安全风险 / Data security risk" in near.all_inner_texts()
     for text in ("数据安全", "platform dependence", "Pinduoduo", "算法", "talent"):
         cli = search(view, text, limit=50)
         best = {h["id"] for h in cli if h["score"] == cli[0]["score"]}

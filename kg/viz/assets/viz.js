@@ -867,6 +867,7 @@
     lastSearch = "";
     results.hidden = true;
     clear(resultsList);
+    document.getElementById("kg-results-near").hidden = true;
   }
 
   function showResults(text, hits) {
@@ -893,6 +894,23 @@
       li.appendChild(el("span", "kg-field", nodeInfo[hit.id]["class"] + " · " + hit.field + hidden2));
       resultsList.appendChild(li);
     });
+    // what the best result is linked to: the context a short query often means ("privacy" →
+    // the action plan, which addresses data security risk)
+    var near = document.getElementById("kg-results-near");
+    clear(near);
+    near.hidden = !hits.length;
+    if (hits.length) {
+      var best = index[hits[0].id], seen = {};
+      near.appendChild(el("span", "kg-field", "Linked to the best result · 相关: "));
+      links[best].forEach(function (e) {
+        var other = from[e] === best ? to[e] : from[e];
+        if (seen[other] || Object.keys(seen).length >= 8) { return; }
+        seen[other] = true;
+        near.appendChild(button(nodeName(ids[other]), relationName({ relation: relationOf(e) }),
+                                function () { view.focus(ids[other], 1); }, "kg-link"));
+      });
+      if (!links[best].length) { near.hidden = true; }
+    }
     redrawOverlay();
   }
 

@@ -227,15 +227,25 @@ def work_dir(data_dir: Path) -> Iterator[Path]:
         _remove(work)
 
 
+#: A work directory younger than this is never taken for stale (its build may be between
+#: creating it and locking it).
+WORK_GRACE_SECONDS = 30.0
+
+
 def _remove_stale_work(data_dir: Path) -> None:
-    """Remove the work directories of builds that no longer run (the caller holds the lock)."""
+    """Remove the work directories of builds that no longer run (the caller holds the lock):
+    those whose lock nobody holds, once they are older than :data:`WORK_GRACE_SECONDS`."""
     import fcntl
 
     for work in data_dir.glob(WORK_PREFIX + "*"):
         try:
+            if time.time() - work.stat().st_mtime < WORK_GRACE_SECONDS:
+                continue
             fd = os.open(work / LOCK, os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            _remove(work)  # no lock file: its build died before it wrote one
+            continue
         except OSError:
-            _remove(work)  # no lock file: never held, or half removed
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

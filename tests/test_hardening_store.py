@@ -48,7 +48,7 @@ def snapshot(data_dir: Path) -> dict[str, str]:
 def leftovers(data_dir: Path) -> list[str]:
     """Staging directories and temporary pointers a build must never leave behind."""
     return sorted(str(p.relative_to(data_dir)) for p in data_dir.rglob(".*")
-                  if p.name.startswith((".staging-", ".CURRENT", ".probe-")))
+                  if p.name.startswith((".staging-", ".CURRENT", ".probe-", ".work-")))
 
 
 def one_error_line(result: Any) -> str:
@@ -348,6 +348,35 @@ def test_stale_staging_of_a_killed_build_is_removed_by_the_next_build(
     assert result.exit_code == 0, result.stderr
     assert leftovers(store) == []
     assert [p.name for p in (store / "builds").iterdir()] == [current_build(store).name]
+
+
+def test_work_dirs_of_killed_builds_go_and_those_of_running_builds_stay(
+        store: Path, other_source: Path, runner: CliRunner) -> None:
+    """A build writes its files in a locked .work-* directory: the next build removes one whose
+    lock nobody holds (once it is older than a grace period), never one in use or just made."""
+    old = time.time() - 2 * kg_store.WORK_GRACE_SECONDS
+    killed = store / ".work-killed"
+    killed.mkdir()
+    (killed / ".lock").touch()
+    (killed / GRAPH_NT).write_text("half\n")
+    unlocked = store / ".work-nolock"
+    unlocked.mkdir()
+    for path in (killed, unlocked):
+        os.utime(path, (old, old))
+    fresh = store / ".work-fresh"
+    fresh.mkdir()  # its build is about to lock it
+    running = store / ".work-running"
+    running.mkdir()
+    fd = os.open(running / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.utime(running, (old, old))
+    try:
+        result = runner.invoke(app, ["build", "--no-validate", "--source", str(other_source),
+                                     "--data-dir", str(store)])
+        assert result.exit_code == 0, result.stderr
+        assert sorted(p.name for p in store.glob(".work-*")) == [".work-fresh", ".work-running"]
+    finally:
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------------------------

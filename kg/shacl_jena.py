@@ -23,12 +23,15 @@ if TYPE_CHECKING:
 
 TOOL_DIR = Path(__file__).resolve().parent.parent / "tools" / "jena-shacl"
 JAR = TOOL_DIR / "target" / "jena-shacl.jar"
-#: JVM options, split on whitespace, instead of :data:`DEFAULT_JAVA_OPTS` (e.g. ``-Xmx4g``).
+#: JVM options, split on whitespace, instead of the chosen ones (see :func:`run`; e.g. ``-Xmx4g``).
 JAVA_OPTS_ENV = "KG_JENA_JAVA_OPTS"
-#: The serial collector keeps the JVM at about 0.5 GB on the ×100 corpus (the default G1 grows
-#: to 3 GB) at the same speed; the C1 compiler alone halves the CPU time at ×10 (the C2
-#: compiler's work does not pay off in a run of seconds) and is no slower at ×100.
-DEFAULT_JAVA_OPTS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+#: The serial collector keeps the JVM at about 0.6 GB on the ×100 corpus (the default G1 grows
+#: to 3 GB) at the same speed.
+DEFAULT_JAVA_OPTS = ("-XX:+UseSerialGC",)
+#: Below this many bytes of N-Triples the JVM compiles with C1 only: half the CPU time at ×10
+#: (18 MB; C2's compiling does not pay off in a run of seconds), the same at ×100 (177 MB),
+#: but 1.7 times as slow at ×300 (530 MB), where C2's code (its string intrinsics) wins.
+C1_ONLY_BELOW = 100_000_000
 BUILD_HINT = "run scripts/ensure-jena-shacl (Java 17 and Maven), or use --shacl-engine pyshacl"
 
 
@@ -68,7 +71,9 @@ def run(shapes: Path, data: Path | bytes, extra: list[Path], *, jar: Path | None
     if not jar.is_file():
         raise KgError(f"SHACL engine jena: {jar} is not built", hint=BUILD_HINT)
     env_opts = os.environ.get(JAVA_OPTS_ENV)
-    opts = env_opts.split() if env_opts is not None else list(DEFAULT_JAVA_OPTS)
+    size = len(data) if isinstance(data, bytes) else data.stat().st_size
+    opts = (env_opts.split() if env_opts is not None else
+            [*DEFAULT_JAVA_OPTS, *(["-XX:TieredStopAtLevel=1"] if size < C1_ONLY_BELOW else [])])
     source = "-" if isinstance(data, bytes) else str(data)
     command = [exe, *opts, "-jar", str(jar),
                *(["--threads", str(threads)] if threads is not None else []),

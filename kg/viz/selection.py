@@ -154,16 +154,27 @@ def trace_edges(view: GraphView, result: dict[str, Any]) -> list[EdgeKey]:
     for example in result.get("examples", []):
         out[(example["id"], "illustrates", example["target"])] = None
     matches = [(m["match_of"], m["id"]) for m in result["related"]]
+    mechanisms = [m["id"] for m in result["mechanisms"]]
     for section in ("mechanisms", "strategies", "policies"):
         for item in result[section]:
             match = item.get("via_match")
             if match:
-                matches.append((item.get("via_part", bid), match["id"]))
+                # a match of the barrier (or of its part), or, for a strategy, of a mechanism
+                # of the trace (the other paper's strategies that strengthen its match)
+                holders = [item.get("via_part", bid), *mechanisms]
+                holder = next((h for h in holders if _matched(view, h, match["id"])), holders[0])
+                matches.append((holder, match["id"]))
     for a, b in matches:
         if not view.graph.has_edge(a, b, key="closeMatch"):
             a, b = b, a
         out[(a, "closeMatch", b)] = None
     return list(out)
+
+
+def _matched(view: GraphView, a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are linked by closeMatch (either way)."""
+    return (view.graph.has_edge(a, b, key="closeMatch")
+            or view.graph.has_edge(b, a, key="closeMatch"))
 
 
 def trace_roles(result: dict[str, Any]) -> dict[str, str]:

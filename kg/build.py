@@ -30,7 +30,7 @@ class BuildResult:
     merged: str = "full"
 
 
-def build(source: Path, data_dir: Path, *, validate: bool = True,
+def build(source: Path, data_dir: Path, *, validate: bool = True, shacl_engine: str = "auto",
           lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
           notify: Callable[[str], None] | None = None) -> BuildResult:
     """Build, validate and persist the graph of ``source``; the old store stays on failure.
@@ -39,7 +39,8 @@ def build(source: Path, data_dir: Path, *, validate: bool = True,
     read again: their part of the graph comes from ``<data_dir>/cache/units``; the result is
     byte for byte that of a clean build. Another build of the same data dir is waited for (up
     to ``lock_timeout`` seconds, with one ``notify`` line, by default on stderr) only while it
-    installs its store.
+    installs its store. ``shacl_engine`` validates: "auto" (Jena SHACL for a large graph when
+    it can run, else pySHACL: :func:`kg.validation.choose_engine`), "jena" or "pyshacl".
     """
     from kg.loaders.parse_cache import parse_cache
     from kg.units.fragment import FragmentCache
@@ -48,14 +49,14 @@ def build(source: Path, data_dir: Path, *, validate: bool = True,
     # unchanged annotation files are not parsed again; new entries are kept once the store is
     # written (a failed build leaves the data dir as it was)
     with parse_cache(data_dir / "cache" / "yaml"):
-        result = _build(source, data_dir, cache, validate=validate, lock_timeout=lock_timeout,
-                        notify=notify)
+        result = _build(source, data_dir, cache, validate=validate, engine=shacl_engine,
+                        lock_timeout=lock_timeout, notify=notify)
     cache.commit()
     return result
 
 
-def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, lock_timeout: float,
-           notify: Callable[[str], None] | None) -> BuildResult:
+def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, engine: str,
+           lock_timeout: float, notify: Callable[[str], None] | None) -> BuildResult:
     from kg.units.delta import Base
     from kg.units.fragment import compact_json
     from kg.units.merge import write_files
@@ -71,12 +72,13 @@ def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, lock_tim
     with work_dir(data_dir) as work:
         written = write_files(units.fragments, header(units.documents, ontology), work,
                               _previous(data_dir, cache, units.fragments))
-        conforms = _validate(work / GRAPH_NT, source) if validate else None
+        used = _validate(work / GRAPH_NT, source, engine) if validate else None
         manifest = {
             "kg_version": __version__,
             "source": str(source),
             "source_path": str(source.resolve()),
-            "shacl_conforms": conforms,
+            "shacl_conforms": True if used else None,
+            "shacl_engine": used,
             "inputs": _input_digests(source),
             "ontology": ontology_digests,
         }
@@ -116,21 +118,20 @@ def _previous(data_dir: Path, cache: Any, fragments: list[Any]) -> Any:
     return Previous(base, graph_nt, manifest["files"][GRAPH_NT]["sha256"], removed, added)
 
 
-def _validate(ntriples: Path, source: Path) -> bool:
-    """SHACL validation of the written graph; a violation stops the build (one line)."""
-    from kg.graph import rdf_graph
-    from kg.validation import validate_graph
+def _validate(ntriples: Path, source: Path, engine: str) -> str:
+    """SHACL validation of the written graph (see :func:`kg.validation.validate_ntriples`); a
+    violation stops the build (one line). Returns the engine that validated."""
+    from kg.validation import validate_ntriples
 
-    graph = rdf_graph(())
-    graph.parse(source=str(ntriples), format="nt")
-    report = validate_graph(graph, copy=False)
+    report = validate_ntriples(ntriples, engine=engine)
     if not report.conforms:
-        first = report.results[0]
+        first = next(f for f in report.results if f.severity == "Violation")
+        violations = sum(f.severity == "Violation" for f in report.results)
         raise KgError(
-            f"graph does not conform to the SHACL shapes ({len(report.results)} violations; "
+            f"graph does not conform to the SHACL shapes ({violations} violations; "
             f"first: {first.focus}: {first.message})", where=str(source),
             hint="fix the annotations, or build with --no-validate and run `kg validate`")
-    return True
+    return report.engine
 
 
 def _sha256(path: Path) -> str:

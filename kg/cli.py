@@ -97,16 +97,24 @@ def build(
     data_dir: DataDirOption = None,
     validate: Annotated[bool, typer.Option(help="Check the graph against the SHACL shapes.")]
     = True,
+    shacl_engine: Annotated[str, typer.Option(
+        "--shacl-engine", metavar="auto|jena|pyshacl",
+        help="SHACL engine for the validation (as for `kg validate`): auto takes Apache Jena "
+             "for large graphs when it is built and java runs, else pySHACL.")] = "auto",
     lock_timeout: Annotated[float, typer.Option(
         help="Seconds to wait for another build of the same data dir to finish writing.",
         min=0)] = 60.0,
 ) -> None:
-    """Build, validate and persist the graph from SOURCE (atomically)."""
+    """Build, validate and persist the graph from SOURCE (atomically; only what changed since
+    the last build of the data dir is read again)."""
     from kg.build import build as run_build
+    from kg.validation import choose_engine
 
+    if validate:
+        choose_engine(shacl_engine, 0)  # an unknown engine fails before any work
     target = _data_dir(data_dir)
-    result = run_build(source, target, validate=validate, lock_timeout=lock_timeout,
-                       notify=lambda line: typer.echo(line, err=True))
+    result = run_build(source, target, validate=validate, shacl_engine=shacl_engine,
+                       lock_timeout=lock_timeout, notify=lambda line: typer.echo(line, err=True))
     units = result.reused + result.made
     reused = f"; {result.reused} of {units} units unchanged" if result.reused else ""
     typer.echo(f"built {result.manifest['triples']} triples from {source} into {target} "

@@ -266,3 +266,37 @@ def test_a_jena_failure_is_one_line(jena: None) -> None:
         validate_ntriples(b"<a> <b> not n-triples .\n", engine="jena")
     line = info.value.line()
     assert line.startswith("SHACL engine jena failed: ") and "\n" not in line
+
+
+def test_a_build_validates_with_either_engine_and_names_it(source_copy: Path, tmp_path: Path,
+                                                          jena: None) -> None:
+    """`kg build --shacl-engine`: the manifest names the engine; a graph that breaks a shape
+    stops the build with the same line whichever engine found it."""
+    from kg.store import load_manifest
+
+    for engine in ("pyshacl", "jena"):
+        result = build(source_copy, tmp_path / engine, shacl_engine=engine,
+                       notify=lambda line: None)
+        assert result.manifest["shacl_engine"] == engine
+        assert result.manifest["shacl_conforms"] is True
+    assert load_manifest(tmp_path / "jena")["build"] == load_manifest(tmp_path / "pyshacl")["build"]
+    target = source_copy / "annotations" / "000-barriers.yaml"
+    text = target.read_text(encoding="utf-8")
+    start = text.index("  - subject: barrier/data-security-risk\n    predicate: hinders")
+    end = text.index("\n  - ", start + 5)
+    target.write_text(text[:start] + text[end + 1:], encoding="utf-8")  # one hinders less
+    lines = set()
+    for engine in ("pyshacl", "jena"):
+        with pytest.raises(KgError) as error:
+            build(source_copy, tmp_path / f"broken-{engine}", shacl_engine=engine,
+                  notify=lambda line: None)
+        lines.add(error.value.line())
+    assert len(lines) == 1 and "does not conform to the SHACL shapes" in lines.pop()
+
+
+def test_kg_build_refuses_an_unknown_engine_before_any_work(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["build", "--shacl-engine", "nope", "--data-dir",
+                                      str(tmp_path / "store")])
+    assert result.exit_code == 1
+    assert "unknown SHACL engine 'nope'" in result.stderr
+    assert not (tmp_path / "store").exists()

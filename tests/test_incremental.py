@@ -310,3 +310,35 @@ def test_a_worker_that_dies_is_one_clear_error(generated: Path, tmp_path: Path,
         rebuild(generated, tmp_path / "store")
     assert "build worker process stopped unexpectedly" in error.value.line()
     assert not (tmp_path / "store" / "CURRENT").exists()
+
+
+def test_the_index_written_in_a_second_process_is_the_same(generated: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large graph's index is written by a forked process while the build writes graph.nt
+    and graph.json: the same files as when the build writes it itself."""
+    from kg.units import merge
+
+    monkeypatch.setattr(merge, "BACKGROUND_INDEX_NODES", 10**9)
+    rebuild(generated, tmp_path / "inline")
+    monkeypatch.setattr(merge, "BACKGROUND_INDEX_NODES", 1)
+    monkeypatch.setattr(merge, "_cpus", lambda: 2)
+    rebuild(generated, tmp_path / "forked")
+    assert files(tmp_path / "forked") == files(tmp_path / "inline")
+
+
+def test_a_failing_index_writer_is_one_error_and_no_store(generated: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from kg.units import merge
+
+    def full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(merge, "BACKGROUND_INDEX_NODES", 1)
+    monkeypatch.setattr(merge, "_cpus", lambda: 2)
+    monkeypatch.setattr(merge, "write_index", full)
+    with pytest.raises(KgError) as error:
+        rebuild(generated, tmp_path / "store")
+    assert "cannot write the store: No space left on device" in error.value.line()
+    assert not (tmp_path / "store" / "CURRENT").exists()

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import multiprocessing
+import os
+import traceback
 import resource
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,8 +82,7 @@ def write_files(fragments: list[Fragment], header: dict[str, Any], work: Path,
                 previous: Previous | None = None) -> Written:
     """Write graph.nt, graph.json and index.sqlite of ``fragments`` into ``work``: graph.nt
     from the previous build's when it is given (:mod:`kg.units.delta`), else merged whole."""
-    from kg.index.writer import write_index_rows
-
+    index = _IndexWriter(fragments, header, work / INDEX)  # beside the graph files
     merged = "full"
     build, shared = hashlib.sha256(), {}
     if previous is not None:
@@ -99,17 +101,80 @@ def write_files(fragments: list[Fragment], header: dict[str, Any], work: Path,
     json_entry = _write_text(graph_json(header, (n[3] for n in heapq.merge(*nodes)),
                                         (t for _k, t in heapq.merge(*edges))),
                              work / GRAPH_JSON, build)
+    index.wait()
+    return Written({GRAPH_NT: work / GRAPH_NT, GRAPH_JSON: work / GRAPH_JSON,
+                    INDEX: work / INDEX}, build.hexdigest()[:16], triples,
+                   {GRAPH_NT: nt_entry, GRAPH_JSON: json_entry}, shared, merged)
+
+
+def write_index(fragments: list[Fragment], header: dict[str, Any], path: Path) -> None:
+    """Write index.sqlite from the fragments' nodes, edges, label rows and texts."""
+    from kg.index.writer import write_index_rows
+
     labels: set[tuple[str, str, str]] = set()
     owners: dict[tuple[str, int], set[str]] = {}
     for fragment in fragments:
         labels.update(fragment.labels)
         for text, flag, ids in fragment.texts:
             owners.setdefault((text, flag), set()).update(ids)
-    write_index_rows(header, heapq.merge(*nodes), heapq.merge(*edges), labels, owners,
-                     work / INDEX)
-    return Written({GRAPH_NT: work / GRAPH_NT, GRAPH_JSON: work / GRAPH_JSON,
-                    INDEX: work / INDEX}, build.hexdigest()[:16], triples,
-                   {GRAPH_NT: nt_entry, GRAPH_JSON: json_entry}, shared, merged)
+    write_index_rows(header, heapq.merge(*(f.nodes for f in fragments)),
+                     heapq.merge(*(f.edges for f in fragments)), labels, owners, path)
+
+
+class _IndexWriter:
+    """:func:`write_index` in a forked process while this one writes the graph files (with
+    one CPU, or a small graph, in this process when :meth:`wait` is called)."""
+
+    def __init__(self, fragments: list[Fragment], header: dict[str, Any], path: Path) -> None:
+        self.job = (fragments, header, path)
+        self.process: Any = None
+        if _cpus() > 1 and sum(len(f.nodes) for f in fragments) >= BACKGROUND_INDEX_NODES:
+            context = multiprocessing.get_context("fork")
+            self.receive, send = context.Pipe(duplex=False)
+            self.process = context.Process(target=_index_child, args=(send, *self.job),
+                                           daemon=True)
+            self.process.start()
+            send.close()
+
+    def wait(self) -> None:
+        """Return once the index is written; its writer's error raised here."""
+        if self.process is None:
+            write_index(*self.job)
+            return
+        try:
+            error = self.receive.recv()
+        except EOFError:
+            error = ("stopped", None, "the process writing the index stopped unexpectedly")
+        finally:
+            self.process.join()
+        if error is not None:
+            kind, number, text = error
+            if kind == "os":
+                raise OSError(number, text)
+            raise RuntimeError(f"writing the index failed:\n{text}")
+
+
+#: Below this many nodes the index is written in the build's own process.
+BACKGROUND_INDEX_NODES = 20_000
+
+
+def _index_child(send: Any, fragments: list[Fragment], header: dict[str, Any],
+                 path: Path) -> None:
+    """The forked index writer: None when done, else what went wrong."""
+    try:
+        write_index(fragments, header, path)
+        send.send(None)
+    except OSError as exc:
+        send.send(("os", exc.errno, exc.strerror or str(exc)))
+    except BaseException:  # noqa: BLE001 - a bug: the parent raises it
+        send.send(("bug", None, traceback.format_exc()))
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _write_ntriples(fragments: list[Fragment], path: Path, work: Path, build: Any,

@@ -1,10 +1,14 @@
 """Merge the fragments of a build into the store's files, streaming.
 
-``graph.nt`` is a k-way merge of the fragments' sorted lines (a triple two units emit, such as
-a passage both quote, is written once); ``graph.json`` is the projection as compact JSON
-(:func:`graph_json`, the same text :func:`kg.store.save` writes for a projection), its nodes and
-edges merged in order from the fragments; ``index.sqlite`` is written from the same merged
-nodes and edges. Neither the triples nor the projection is ever held whole in memory.
+``graph.nt`` is a merge of the fragments' sorted lines (a triple two units emit, such as a
+passage both quote, is written once): the lines of the fragments just made, which are in memory,
+by one sort, those of cached fragments streamed from their files; a rebuild starts from the
+previous ``graph.nt`` instead (:mod:`kg.units.delta`). ``graph.json`` is the projection as
+compact JSON (:func:`graph_json`, the same text :func:`kg.store.save` writes for a projection),
+its nodes and edges merged in order from the fragments; ``index.sqlite`` is written from the
+same nodes and edges, by a second process for a large graph. The files are written in blocks;
+the lines of the fragments just made are what is held in memory (all of them in a clean build,
+the changed units' in a rebuild).
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ import hashlib
 import heapq
 import multiprocessing
 import os
-import traceback
 import resource
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -83,6 +87,15 @@ def write_files(fragments: list[Fragment], header: dict[str, Any], work: Path,
     """Write graph.nt, graph.json and index.sqlite of ``fragments`` into ``work``: graph.nt
     from the previous build's when it is given (:mod:`kg.units.delta`), else merged whole."""
     index = _IndexWriter(fragments, header, work / INDEX)  # beside the graph files
+    try:
+        return _write_graph_files(fragments, header, work, previous, index)
+    except BaseException:
+        index.stop()
+        raise
+
+
+def _write_graph_files(fragments: list[Fragment], header: dict[str, Any], work: Path,
+                       previous: Previous | None, index: "_IndexWriter") -> Written:
     merged = "full"
     build, shared = hashlib.sha256(), {}
     if previous is not None:
@@ -135,6 +148,12 @@ class _IndexWriter:
                                            daemon=True)
             self.process.start()
             send.close()
+
+    def stop(self) -> None:
+        """Stop a writer still running (the build failed)."""
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
 
     def wait(self) -> None:
         """Return once the index is written; its writer's error raised here."""

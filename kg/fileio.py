@@ -13,7 +13,7 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 from kg.errors import KgError
 
@@ -110,6 +110,28 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], *, parents: bool = F
             except OSError:
                 pass
     return target
+
+
+#: Characters of text gathered per chunk by :func:`encoded_chunks`.
+CHUNK = 1 << 20
+
+
+def encoded_chunks(pieces: Iterable[str], errors: str = "strict") -> Iterator[bytes]:
+    """Text pieces as UTF-8 chunks of about :data:`CHUNK` characters (what the streamed
+    exports hand to :func:`write_output`).
+
+    >>> list(encoded_chunks(["a", "é"]))
+    [b'a\\xc3\\xa9']
+    """
+    out: list[str] = []
+    size = 0
+    for piece in pieces:
+        out.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(out).encode("utf-8", errors)
+            out, size = [], 0
+    yield "".join(out).encode("utf-8", errors)
 
 
 def _chunks(data: bytes | Iterable[bytes]) -> Iterable[bytes]:

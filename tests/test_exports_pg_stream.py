@@ -19,7 +19,8 @@ from kg.cli import app
 from kg.errors import KgError
 from kg.exporters.graphml import export_graphml, graphml_bytes, memory_chunks
 from kg.exporters.neo4j_csv import export_neo4j_csv, export_texts
-from kg.exporters.neo4j_cypher import CHUNK, export_cypher, header
+from kg.exporters.neo4j_cypher import export_cypher, header
+from kg.fileio import CHUNK
 from kg.exporters.pgstream import IndexedGraph
 from kg.neo4j import mapping
 from kg.neo4j.mapping import load

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from kg.fileio import encoded_chunks
 from kg.neo4j.mapping import Node, PropertyGraph, Relationship, Schema, neo4j_labels
 
 #: Attributes that are not properties of the mapping.
@@ -115,7 +116,6 @@ _HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n"
          'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
          'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
          'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">')
-_CHUNK = 1 << 20
 
 
 def _cdata(text: str) -> str:
@@ -216,14 +216,7 @@ def graphml_chunks(nodes: Callable[[], Iterable[Node]],
             return
         yield previous + "\n  </graph>\n</graphml>\n"
 
-    size, out = 0, []
-    for piece in pieces():
-        out.append(piece)
-        size += len(piece)
-        if size >= _CHUNK:
-            yield "".join(out).encode("utf-8", "xmlcharrefreplace")
-            size, out = 0, []
-    yield "".join(out).encode("utf-8", "xmlcharrefreplace")
+    yield from encoded_chunks(pieces(), "xmlcharrefreplace")
 
 
 def _closing(graph: Any, chunks: Iterator[bytes]) -> Iterator[bytes]:

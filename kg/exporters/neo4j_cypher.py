@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from kg.fileio import encoded_chunks
+
 if TYPE_CHECKING:
     from kg.exporters.pgstream import IndexedGraph
 
@@ -20,8 +22,6 @@ HEADER = (
     "values travel as the $rows parameter, set by the `:param rows => [...]` line before each.",
     "Re-running the script changes nothing; remove it all with `kg neo4j wipe`.",
 )
-#: Characters of script text per chunk written.
-CHUNK = 1 << 20
 
 
 def header(build: str, nodes: int, rels: int) -> list[str]:
@@ -49,14 +49,6 @@ def _chunks(graph: IndexedGraph) -> Iterator[bytes]:
         lines = script_lines(graph.schema, stream_plan(node_groups, rel_groups,
                                                        DEFAULT_BATCH_SIZE),
                              header(graph.build, graph.node_count, graph.relationship_count))
-        out: list[str] = []
-        size = 0
-        for line in lines:
-            out.append(line)
-            size += len(line)
-            if size >= CHUNK:
-                yield "".join(out).encode("utf-8")
-                out, size = [], 0
-        yield "".join(out).encode("utf-8")
+        yield from encoded_chunks(lines)
     finally:
         graph.close()

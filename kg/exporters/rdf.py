@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from kg.errors import KgError
+from kg.fileio import CHUNK, encoded_chunks
 from kg.graph import PREFIXES, RDF
 from kg.store import ntriples_path
 
@@ -39,7 +40,6 @@ def _open(data_dir: Path) -> BinaryIO:
 TURTLE_PREFIXES = {**PREFIXES, "rdf": RDF, "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
 _LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _TYPE = f"<{RDF}type>"
-CHUNK = 1 << 20
 
 
 def _file_chunks(handle: BinaryIO) -> Iterator[bytes]:
@@ -72,26 +72,13 @@ def turtle_chunks(ntriples: Path | BinaryIO) -> Iterator[bytes]:
                      f"{_compact(o, namespaces)}" for p, o in pairs]
             yield f"\n{_compact(subject, namespaces)}\n    " + " ;\n    ".join(lines) + " .\n"
 
-    return _chunked(pieces())
+    return encoded_chunks(pieces())
 
 
 def _namespaces() -> list[tuple[str, str]]:
     """(namespace, prefix) of the export prefixes, longest namespace first."""
     return sorted(((ns, prefix) for prefix, ns in TURTLE_PREFIXES.items()),
                   key=lambda item: -len(item[0]))
-
-
-def _chunked(pieces: Iterator[str]) -> Iterator[bytes]:
-    """Text pieces as UTF-8 chunks of about :data:`CHUNK` bytes."""
-    out: list[str] = []
-    size = 0
-    for piece in pieces:
-        out.append(piece)
-        size += len(piece)
-        if size >= CHUNK:
-            yield "".join(out).encode("utf-8")
-            out, size = [], 0
-    yield "".join(out).encode("utf-8")
 
 
 def export_jsonld(data_dir: Path, out: Path | None = None) -> Iterator[bytes]:
@@ -164,7 +151,7 @@ def jsonld_chunks(ntriples: Path | BinaryIO) -> Iterator[bytes]:
             separator = ",\n  "
         yield "\n ]\n}\n"
 
-    return _chunked(pieces())
+    return encoded_chunks(pieces())
 
 
 def _subject_blocks(ntriples: Path | BinaryIO) -> Iterator[tuple[str, list[tuple[str, str]]]]:

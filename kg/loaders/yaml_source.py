@@ -112,19 +112,10 @@ class _Direct:
                 if key_node.tag == _MERGE_TAG:
                     raise _Fallback
                 key = self.value(key_node)
-                line = key_node.start_mark.line + 1
                 try:
-                    first = lines.get(key)
+                    _note_key(lines, key, key_node.start_mark.line + 1)
                 except TypeError:  # an unhashable key: PyYAML says so
                     raise _Fallback from None
-                if key == LINE_KEY:
-                    raise _Refused(f"the key '{LINE_KEY}' is reserved", line,
-                                   "remove it: the reader records line numbers under that name")
-                if first is not None:
-                    raise _Refused(f"duplicate key {_show(key)} (first on line {first}, again on "
-                                   f"line {line})", line,
-                                   "keep one of them: YAML would silently use only the second")
-                lines[key] = line
                 mapping[key] = self.value(value_node)
         except RecursionError:
             raise _Fallback from None
@@ -154,22 +145,27 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
         if key_node.tag == _MERGE_TAG:
             continue
         key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
         try:
-            first = seen.get(key)
+            _note_key(seen, key, key_node.start_mark.line + 1)
         except TypeError:  # an unhashable key: the constructor below says so
             continue
-        if key == LINE_KEY:
-            raise _Refused(f"the key '{LINE_KEY}' is reserved", line,
-                           "remove it: the reader records line numbers under that name")
-        if first is not None:
-            raise _Refused(f"duplicate key {_show(key)} (first on line {first}, again on line "
-                           f"{line})", line,
-                           "keep one of them: YAML would silently use only the second")
-        seen[key] = line
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
     mapping[LINE_KEY] = node.start_mark.line + 1
     return mapping
+
+
+def _note_key(lines: dict[Any, int], key: Any, line: int) -> None:
+    """Record that a mapping has ``key`` on ``line``; a reserved or repeated key is refused
+    (TypeError for an unhashable key)."""
+    first = lines.get(key)
+    if key == LINE_KEY:
+        raise _Refused(f"the key '{LINE_KEY}' is reserved", line,
+                       "remove it: the reader records line numbers under that name")
+    if first is not None:
+        raise _Refused(f"duplicate key {_show(key)} (first on line {first}, again on line "
+                       f"{line})", line,
+                       "keep one of them: YAML would silently use only the second")
+    lines[key] = line
 
 
 def _show(key: Any) -> str:

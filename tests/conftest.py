@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 from typer.testing import CliRunner
@@ -108,3 +110,21 @@ def document_text(doc_id: str) -> str:
     """The stored text of a seed document, as the offsets count it."""
     name = {"000": "000_212eaf13b7b5280d.txt", "003": "003_ab607d9907479ba0.txt"}[doc_id]
     return (SEED / "documents" / name).read_text(encoding="utf-8")
+
+
+def corpus_generator() -> Any:
+    """The benchmarks' corpus generator (benchmarks/corpus.py) as a module."""
+    if "bench_corpus" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("bench_corpus",
+                                                      ROOT / "benchmarks" / "corpus.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench_corpus"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["bench_corpus"]
+
+
+def generate_corpus(papers: int, out: Path, *, seed: int = 0) -> Path:
+    """A generated corpus of ``papers`` papers written to ``out`` (see docs/scale.md)."""
+    corpus_generator().generate(papers, out, seed=seed)
+    return out

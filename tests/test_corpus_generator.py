@@ -3,8 +3,6 @@ papers differ, and the seed papers are in it unchanged. (No timings are asserted
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,23 +10,16 @@ import pytest
 from kg.build import build
 from kg.loaders.corpus import load_corpus
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT, corpus_generator
+
 SEEDS = ROOT / "seed_data"
 
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "benchmarks" / "corpus.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_corpus", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("corpus") / "src"
-    _generator().generate(4, out, seed=7)
+    corpus_generator().generate(4, out, seed=7)
     return out
 
 
@@ -46,10 +37,10 @@ def test_builds_with_validation(corpus_dir: Path, tmp_path: Path) -> None:
 
 def test_deterministic(corpus_dir: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
-    _generator().generate(4, again, seed=7)
+    corpus_generator().generate(4, again, seed=7)
     assert _files(again) == _files(corpus_dir)
     other = tmp_path / "other"
-    _generator().generate(4, other, seed=8)
+    corpus_generator().generate(4, other, seed=8)
     assert _files(other) != _files(corpus_dir)
 
 

@@ -6,8 +6,6 @@ values; and they refuse the same broken graphs. (No timings: benchmarks/ measure
 from __future__ import annotations
 
 import copy
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,22 +25,16 @@ from kg.neo4j.mapping import load
 from kg.neo4j.statements import DEFAULT_BATCH_SIZE, script
 from kg.store import load_manifest, load_projection, read_ntriples, save
 
+from .conftest import generate_corpus
+
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "benchmarks" / "corpus.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_corpus", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("pgcorpus")
-    _generator().generate(6, root / "src", seed=0)
+    generate_corpus(6, root / "src")
     build(root / "src", root / "store", validate=False, notify=lambda line: None)
     return root / "store"
 

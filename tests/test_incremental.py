@@ -14,7 +14,7 @@ from kg.build import BuildResult, build
 from kg.errors import KgError
 from kg.store import current_build
 
-from .conftest import ROOT
+from .conftest import ROOT, generate_corpus
 
 UNITS = Path("cache") / "units"
 BARRIERS = Path("annotations") / "000-barriers.yaml"
@@ -184,9 +184,7 @@ def test_fragments_of_removed_files_are_pruned(source_copy: Path, tmp_path: Path
 
 def test_a_generated_corpus_rebuilds_as_a_clean_build(tmp_path: Path) -> None:
     """Six papers of the benchmark's generator: one paper edited, then one removed."""
-    corpus = tmp_path / "corpus"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "corpus.py"), "--papers", "6",
-                    "--out", str(corpus)], check=True, capture_output=True)
+    corpus = generate_corpus(6, tmp_path / "corpus")
     store = tmp_path / "store"
     rebuild(corpus, store)
     generated = sorted((corpus / "annotations").glob("g*.yaml"))
@@ -199,10 +197,7 @@ def test_a_generated_corpus_rebuilds_as_a_clean_build(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 6-paper corpus of the benchmark's generator (read-only: copy it to change it)."""
-    corpus = tmp_path_factory.mktemp("generated") / "corpus"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "corpus.py"), "--papers", "6",
-                    "--out", str(corpus)], check=True, capture_output=True)
-    return corpus
+    return generate_corpus(6, tmp_path_factory.mktemp("generated") / "corpus")
 
 
 def test_worker_processes_make_the_same_store(generated: Path, tmp_path: Path,

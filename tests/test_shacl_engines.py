@@ -8,10 +8,8 @@ they skip, and fail with CI=true. (No timings are asserted: benchmarks/ measures
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,7 @@ from kg.store import ntriples_path
 from kg.validation import (JENA_MIN_BYTES, ValidationReport, _drafts, _findings, choose_engine,
                            validate_graph, validate_ntriples)
 
-from .conftest import ROOT, SEED
+from .conftest import SEED, generate_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shacl"
 SAMPLES = sorted(FIXTURES.glob("*.ttl"))
@@ -132,18 +130,10 @@ def test_jena_threads_do_not_change_the_report(jena: None, seed_store: Path, tmp
     assert validate_ntriples(path, engine="jena") == expected
 
 
-def _generator():  # noqa: ANN202 - the benchmark module
-    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "benchmarks" / "corpus.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_corpus", module)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_same_findings_on_a_generated_corpus(jena: None, tmp_path: Path) -> None:
     source = tmp_path / "src"
-    _generator().generate(6, source, seed=3)
+    generate_corpus(6, source, seed=3)
     build(source, tmp_path / "store", validate=False, notify=lambda line: None)
     graph = ntriples_path(tmp_path / "store")
     assert graph.stat().st_size >= JENA_MIN_BYTES  # "auto" takes Jena at this size

@@ -4,8 +4,6 @@ store holds, including strategies reached through the other paper's match of a m
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 
@@ -14,15 +12,13 @@ from kg.graphview import GraphView
 from kg.viz import make_page
 from kg.viz.selection import barrier_trace, is_barrier
 
-from .conftest import ROOT
+from .conftest import generate_corpus
 
 
 @pytest.fixture(scope="module")
 def corpus_view(tmp_path_factory: pytest.TempPathFactory) -> GraphView:
     base = tmp_path_factory.mktemp("viz-corpus")
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "corpus.py"), "--papers", "20",
-                    "--out", str(base / "corpus")], check=True, capture_output=True)
-    build(base / "corpus", base / "store", validate=False)
+    build(generate_corpus(20, base / "corpus"), base / "store", validate=False)
     return GraphView.loaded(base / "store")
 
 

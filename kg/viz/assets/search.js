@@ -312,27 +312,7 @@
 
     function start(text, limit, onDone) {
       var work = plan(text);
-      var next = 0;
-      var cancelled = false;
-      var timer = null;
-      function run() {
-        timer = null;
-        if (cancelled) { return; }
-        var began = now();
-        while (next < work.steps.length) {
-          work.steps[next++]();
-          if (now() - began >= SLICE_MS && next < work.steps.length) {
-            timer = setTimeout(run, 0);
-            return;
-          }
-        }
-        onDone(finish(work.best, limit));
-      }
-      timer = setTimeout(run, 0);
-      return function cancel() {
-        cancelled = true;
-        if (timer !== null) { clearTimeout(timer); timer = null; }
-      };
+      return sliced(work.steps, function () { onDone(finish(work.best, limit)); });
     }
 
     return { steps: steps,
@@ -350,6 +330,12 @@
    * Returns cancel(). For building at page load without one long task. */
   function build(records, onDone) {
     var made = indexer(records);
+    return sliced(made.steps, function () { onDone(made.index); });
+  }
+
+  /* Run steps (a list that steps may extend) in slices of <= SLICE_MS, a setTimeout between
+   * slices, then done(). Returns cancel(). */
+  function sliced(steps, done) {
     var next = 0;
     var cancelled = false;
     var timer = null;
@@ -357,14 +343,14 @@
       timer = null;
       if (cancelled) { return; }
       var began = now();
-      while (next < made.steps.length) {
-        made.steps[next++]();
-        if (now() - began >= SLICE_MS && next < made.steps.length) {
+      while (next < steps.length) {
+        steps[next++]();
+        if (now() - began >= SLICE_MS && next < steps.length) {
           timer = setTimeout(run, 0);
           return;
         }
       }
-      onDone(made.index);
+      done();
     }
     timer = setTimeout(run, 0);
     return function cancel() {

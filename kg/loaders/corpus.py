@@ -31,9 +31,7 @@ DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 def load_corpus(source: Path, ontology: Ontology | None = None) -> Corpus:
     """Documents, their structure and every annotation of ``source``, all checked."""
     ontology = ontology or load_ontology()
-    if not source.is_dir():
-        raise KgError("source directory not found", where=str(source),
-                      hint="pass --source DIR holding documents/ and annotations/")
+    check_source(source)
     documents = read_documents(source)
     texts = {doc.id: DocumentText(doc.id, doc.text) for doc in documents}
     corpus = Corpus(documents=documents)
@@ -45,12 +43,7 @@ def load_corpus(source: Path, ontology: Ontology | None = None) -> Corpus:
         corpus.entities.extend(references)
         corpus.relations.extend(cites)
         corpus.entities.extend(find_quantities(text))
-    annotation_dir = source / "annotations"
-    files = sorted(annotation_dir.glob("*.yaml")) + sorted(annotation_dir.glob("*.yml"))
-    if not files:
-        raise KgError("no annotation files", where=str(annotation_dir),
-                      hint="add <document-id>.yaml files (see docs/annotations.md)")
-    parsed = [AnnotationFile(path, ontology, texts) for path in files]
+    parsed = [AnnotationFile(path, ontology, texts) for path in annotation_files(source)]
     origin: dict[str, str] = {e.id: "the parser" for e in corpus.entities}
     for doc in documents:
         origin[f"document/{doc.id}"] = "documents/metadata.yaml"
@@ -83,6 +76,23 @@ def load_corpus(source: Path, ontology: Ontology | None = None) -> Corpus:
     for annotation in parsed:
         corpus.warnings.extend(annotation.warnings)
     return corpus
+
+
+def check_source(source: Path) -> None:
+    """Refuse a source that is not a directory (one line)."""
+    if not source.is_dir():
+        raise KgError("source directory not found", where=str(source),
+                      hint="pass --source DIR holding documents/ and annotations/")
+
+
+def annotation_files(source: Path) -> list[Path]:
+    """The annotation files of a source, in build order (``.yaml`` then ``.yml``)."""
+    annotation_dir = source / "annotations"
+    files = sorted(annotation_dir.glob("*.yaml")) + sorted(annotation_dir.glob("*.yml"))
+    if not files:
+        raise KgError("no annotation files", where=str(annotation_dir),
+                      hint="add <document-id>.yaml files (see docs/annotations.md)")
+    return files
 
 
 #: Relations that build a hierarchy: a cycle in one of them is an error.

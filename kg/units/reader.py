@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import KgError
-from kg.loaders.corpus import check_hierarchies, read_documents
+from kg.loaders.corpus import (annotation_files, check_hierarchies, check_source,
+                                read_documents)
 from kg.loaders.parse_cache import add_pending, keep_parsed
 from kg.model import Document
 from kg.ontology import Ontology
@@ -46,21 +47,10 @@ class Units:
 def read_units(source: Path, ontology: Ontology, ontology_digest: str,
                cache: FragmentCache) -> Units:
     """The units of ``source``, checked; unchanged ones from ``cache``."""
-    if not source.is_dir():
-        raise KgError("source directory not found", where=str(source),
-                      hint="pass --source DIR holding documents/ and annotations/")
+    check_source(source)
     documents = read_documents(source)
-    files = _annotation_files(source)
+    files = annotation_files(source)
     return _Reading(documents, files, ontology, ontology_digest, cache).read()
-
-
-def _annotation_files(source: Path) -> list[Path]:
-    annotation_dir = source / "annotations"
-    files = sorted(annotation_dir.glob("*.yaml")) + sorted(annotation_dir.glob("*.yml"))
-    if not files:
-        raise KgError("no annotation files", where=str(annotation_dir),
-                      hint="add <document-id>.yaml files (see docs/annotations.md)")
-    return files
 
 
 def _document_inputs(doc: Document) -> tuple[str, str, str, str]:

@@ -13,8 +13,8 @@ from kg.errors import KgError
 from kg.ontology import ONTOLOGY_DIR, load_ontology, ontology_files
 from kg.projection import header
 from kg.render import safe
-from kg.store import (DEFAULT_LOCK_TIMEOUT, GRAPH_NT, check_writable, save_files, to_stderr,
-                      work_dir)
+from kg.store import (DEFAULT_LOCK_TIMEOUT, GRAPH_JSON, GRAPH_NT, INDEX, check_writable, save_files,
+                      to_stderr, work_dir)
 
 
 @dataclass(frozen=True)
@@ -42,22 +42,29 @@ def build(source: Path, data_dir: Path, *, validate: bool = True, shacl_engine: 
     installs its store. ``shacl_engine`` validates: "auto" (Jena SHACL for a large graph when
     it can run, else pySHACL: :func:`kg.validation.choose_engine`), "jena" or "pyshacl".
     """
+    from kg.gc_pause import no_cyclic_gc
     from kg.loaders.parse_cache import parse_cache
-    from kg.units.fragment import FragmentCache
+    from kg.units.fragment import DamagedFragment, FragmentCache
 
     cache = FragmentCache(data_dir / "cache" / "units")
     # unchanged annotation files are not parsed again; new entries are kept once the store is
     # written (a failed build leaves the data dir as it was)
-    with parse_cache(data_dir / "cache" / "yaml"):
-        result = _build(source, data_dir, cache, validate=validate, engine=shacl_engine,
-                        lock_timeout=lock_timeout, notify=notify)
-    cache.commit()
+    with no_cyclic_gc():  # millions of acyclic rows and lines (kg.gc_pause)
+        with parse_cache(data_dir / "cache" / "yaml"):
+            try:
+                result = _build(source, data_dir, cache, validate=validate,
+                                engine=shacl_engine, lock_timeout=lock_timeout, notify=notify)
+            except DamagedFragment:  # a cached fragment read back wrong: check them all
+                cache.restart()
+                result = _build(source, data_dir, cache, validate=validate,
+                                engine=shacl_engine, lock_timeout=lock_timeout, notify=notify)
+        cache.commit()
     return result
 
 
 def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, engine: str,
            lock_timeout: float, notify: Callable[[str], None] | None) -> BuildResult:
-    from kg.units.delta import Base
+    from kg.units.delta import Base, file_stamp
     from kg.units.fragment import compact_json
     from kg.units.merge import write_files
     from kg.units.reader import read_units
@@ -87,7 +94,9 @@ def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, engine: 
                                     entries=written.entries, lock_timeout=lock_timeout,
                                     notify=notify)
     cache.base = Base(written.digest, {f.key: (f.kind, f.name) for f in units.fragments},
-                      written.shared)
+                      written.shared, written.owners, written.nodes,
+                      {name: file_stamp(path / name) for name in (GRAPH_NT, GRAPH_JSON, INDEX)},
+                      written.layout)
     return BuildResult(path, manifest, reused=units.reused, made=units.made,
                        merged=written.merged)
 
@@ -96,7 +105,7 @@ def _previous(data_dir: Path, cache: Any, fragments: list[Any]) -> Any:
     """The previous build to start graph.nt from, when the store still holds the build the
     unit cache describes and most units are unchanged; else None (merge everything)."""
     from kg.store import current_build, load_manifest
-    from kg.units.delta import load_base
+    from kg.units.delta import file_stamp, load_base
     from kg.units.merge import Previous
 
     base = load_base(cache.directory)
@@ -104,8 +113,12 @@ def _previous(data_dir: Path, cache: Any, fragments: list[Any]) -> Any:
         return None
     try:
         manifest = load_manifest(data_dir)
-        graph_nt = current_build(data_dir) / GRAPH_NT
-    except KgError:  # no store yet, or a damaged one
+        build_dir = current_build(data_dir)
+        files = manifest["files"]
+        graph_nt, nt_sha = build_dir / GRAPH_NT, files[GRAPH_NT]["sha256"]
+        index, index_sha = build_dir / INDEX, files[INDEX]["sha256"]
+        graph_json, json_sha = build_dir / GRAPH_JSON, files[GRAPH_JSON]["sha256"]
+    except (KgError, KeyError, TypeError):  # no store yet, or a damaged one
         return None
     keys = {f.key for f in fragments}
     added = [f for f in fragments if f.key not in base.fragments]
@@ -115,7 +128,17 @@ def _previous(data_dir: Path, cache: Any, fragments: list[Any]) -> Any:
     removed = [cache.get(key, *base.fragments[key]) for key in gone]
     if any(f is None for f in removed):
         return None
-    return Previous(base, graph_nt, manifest["files"][GRAPH_NT]["sha256"], removed, added)
+    try:  # files still as the last build installed them are not read again to be checked
+        if file_stamp(graph_nt) == base.stamps.get(GRAPH_NT):
+            nt_sha = ""
+        if file_stamp(index) == base.stamps.get(INDEX):
+            index_sha = ""
+        if file_stamp(graph_json) == base.stamps.get(GRAPH_JSON):
+            json_sha = ""
+    except OSError:
+        return None
+    return Previous(base, graph_nt, nt_sha, index, index_sha, graph_json, json_sha, removed,
+                    added)
 
 
 def _validate(ntriples: Path, source: Path, engine: str) -> str:

@@ -53,7 +53,7 @@ def viz(
     from kg.store import reviewed_only as without_drafts
 
     if synthetic is not None:
-        from kg.viz import no_cyclic_gc
+        from kg.gc_pause import no_cyclic_gc
         from kg.viz.synthetic import parse_size, synthetic_projection
 
         size = parse_size(synthetic)

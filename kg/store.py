@@ -178,7 +178,7 @@ def file_entry(data: bytes) -> dict[str, Any]:
 
 def graph_json_text(projection: dict[str, Any]) -> str:
     """The text of ``graph.json``: compact JSON, sorted keys, UTF-8, a trailing newline (what
-    :func:`kg.units.merge.graph_json` streams)."""
+    :func:`kg.units.graph_json.graph_json` streams)."""
     return json.dumps(projection, ensure_ascii=False, sort_keys=True,
                       separators=(",", ":")) + "\n"
 
@@ -188,11 +188,12 @@ def save(data_dir: Path, *, ntriples: str, projection: dict[str, Any],
          notify: Callable[[str], None] | None = None) -> tuple[Path, dict[str, Any]]:
     """Write a complete build of ``ntriples`` and ``projection`` held in memory and make it
     current (see :func:`save_files`); returns its directory and manifest."""
+    from kg.digest import build_digest
     from kg.index.writer import write_index
 
     nt = ntriples.encode("utf-8")
     js = graph_json_text(projection).encode("utf-8")
-    digest = hashlib.sha256(nt + js).hexdigest()[:16]
+    digest = build_digest(file_entry(nt)["sha256"], file_entry(js)["sha256"])
     with work_dir(data_dir) as work:
         _write_file(work / GRAPH_NT, nt)
         _write_file(work / GRAPH_JSON, js)

@@ -131,6 +131,9 @@ def test_a_duplicate_id_across_files_is_found_with_cached_units(source_copy: Pat
 
 
 def test_a_damaged_fragment_is_made_again(source_copy: Path, tmp_path: Path) -> None:
+    """A fragment's .json is checked when its unit is looked up; its lines and rows when the
+    build reads them: a damaged one met then makes the build start again checking every
+    fragment whole, and the damaged units are made again."""
     store = tmp_path / "store"
     rebuild(source_copy, store)
     before = files(store)
@@ -141,8 +144,12 @@ def test_a_damaged_fragment_is_made_again(source_copy: Path, tmp_path: Path) -> 
                                                     encoding="utf-8")
     rows = store / UNITS / f"{keys[2]}.rows"
     rows.write_bytes(rows.read_bytes().replace(b"\t", b" ", 1))
+    result = rebuild(source_copy, store)  # from the previous build: reads no unchanged unit
+    assert (result.made, result.merged) == (1, "delta")
+    assert files(store) == before
+    (store / UNITS / "base.json").unlink()  # a full merge reads every fragment
     result = rebuild(source_copy, store)
-    assert result.made == 3
+    assert (result.made, result.merged) == (2, "full")
     assert files(store) == before
     assert b"urn:x" not in files(store)["graph.nt"]
 

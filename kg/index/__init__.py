@@ -9,4 +9,4 @@ reads a few hundred rows whatever the size of the corpus.
 
 INDEX = "index.sqlite"
 #: Bump when the tables change (an index of another version is not read).
-INDEX_VERSION = 3
+INDEX_VERSION = 4

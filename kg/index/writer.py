@@ -1,4 +1,8 @@
-"""Write the SQLite index of a projection (deterministic: rows in sorted order, then VACUUM).
+"""Write the SQLite index of a projection, or update the previous build's (deterministic).
+
+The file is always finished by ``VACUUM INTO`` from a working copy, which lays out every table
+and index by its content alone: an index written whole and one updated from the previous
+build's (:func:`update_index`) with the same rows are the same bytes.
 
 Tables:
 
@@ -12,16 +16,22 @@ Tables:
   lookups;
 * ``texts(tid, folded, label)`` and ``text_owners(tid, id)``: every distinct searchable text
   (:func:`kg.search.texts_of`, folded as the search scores it) and the nodes it belongs to, so
-  that search scores only the nodes with a text that can match.
+  that search scores only the nodes with a text that can match. ``tid`` is taken from the
+  text's digest (:func:`text_id`), so adding a text never renumbers the others.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
+import os
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
+from kg.errors import KgError
 from kg.index import INDEX_VERSION
 
 TABLES = """
@@ -92,36 +102,190 @@ def write_index(projection: dict[str, Any], path: Path) -> None:
                      ((key, _json(edges[key])) for key in sorted(edges)), labels, owners, path)
 
 
+def text_id(folded: str, label: int) -> int:
+    """The ``tid`` of a searchable text: 63 bits of its SHA-256 (the same in every build).
+
+    >>> text_id("barrier", 1) == text_id("barrier", 1) != text_id("barrier", 0)
+    True
+    """
+    digest = hashlib.sha256(f"{label}\0{folded}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
 def write_index_rows(meta: dict[str, Any], nodes: Iterable[NodeRow], edges: Iterable[EdgeRow],
                      labels: Labels, owners: Owners, path: Path) -> None:
     """Write the index to ``path`` (a new file) from nodes sorted by id and edges sorted by
     key, each given once (both are read once, as they come), and their terms."""
-    conn = sqlite3.connect(path, isolation_level=None)
+    work = _work_path(path)
+    conn = _open_work(work)
     try:
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA page_size = 4096")
         conn.executescript(TABLES)
         conn.execute("BEGIN")
-        meta = {**meta, "index_version": INDEX_VERSION}
-        conn.executemany("INSERT INTO meta VALUES (?, ?)",
-                         sorted((k, _json(v)) for k, v in meta.items()))
+        _insert_meta(conn, meta)
         conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
                          ((i, cls, doc, i.split("/", 1)[-1], text)
                           for i, cls, doc, text in nodes))
         conn.executemany("INSERT INTO edges VALUES (?, ?, ?, ?)",
                          ((*key, text) for key, text in edges))
         conn.executemany("INSERT INTO labels VALUES (?, ?, ?)", sorted(labels))
-        rows = sorted(owners)
-        conn.executemany("INSERT INTO texts VALUES (?, ?, ?)",
-                         ((tid, folded, label) for tid, (folded, label) in enumerate(rows)))
+        rows = sorted((text_id(*key), *key) for key in owners)
+        _check_text_ids(rows)
+        conn.executemany("INSERT INTO texts VALUES (?, ?, ?)", rows)
         conn.executemany("INSERT INTO text_owners VALUES (?, ?)",
-                         ((tid, node_id) for tid, key in enumerate(rows)
-                          for node_id in sorted(owners[key])))
+                         ((tid, node_id) for tid, folded, label in rows
+                          for node_id in sorted(owners[(folded, label)])))
         for statement in INDEXES.strip().split(";"):
             if statement.strip():
                 conn.execute(statement)
         conn.execute("COMMIT")
-        conn.execute("ANALYZE")
+        _finish(conn, work, path)
     finally:
         conn.close()
+        _unlink(work)
+
+
+#: Index rows of some units: nodes, edges, label rows and text owner rows (folded text, 1 for a
+#: label else 0, owner id).
+Change = tuple[list[NodeRow], list[EdgeRow], Labels, list[tuple[str, int, str]]]
+
+
+def update_index(previous: Path, path: Path, meta: dict[str, Any], removed: Change,
+                 added: Change, owner_counts: dict[tuple[str, int, str], int]) -> None:
+    """Write to ``path`` the index of the previous build (``previous``, already checked) with
+    the rows of ``removed`` units taken out and those of ``added`` units put in.
+
+    A text owner row may come from several units (a quote on an edge and on its end node):
+    ``owner_counts`` holds how many units give each row that more than one gives, and is
+    updated in place; a row goes when no unit gives it any more. Other rows belong to one
+    unit each. The result is the bytes :func:`write_index_rows` writes for the same rows.
+    """
+    work = _work_path(path)
+    _copy(previous, work)
+    conn = _open_work(work)
+    try:
+        conn.execute("BEGIN")
+        conn.execute("DELETE FROM meta")
+        _insert_meta(conn, meta)
+        r_nodes, r_edges, r_labels, r_owners = removed
+        a_nodes, a_edges, a_labels, a_owners = added
+        conn.executemany("DELETE FROM nodes WHERE id = ?", ((n[0],) for n in r_nodes))
+        conn.executemany("DELETE FROM edges WHERE source = ? AND relation = ? AND target = ?",
+                         (key for key, _text in r_edges))
+        conn.executemany("DELETE FROM labels WHERE norm = ? AND id = ? AND kind = ?",
+                         sorted(r_labels))
+        conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
+                         ((i, cls, doc, i.split("/", 1)[-1], text)
+                          for i, cls, doc, text in a_nodes))
+        conn.executemany("INSERT INTO edges VALUES (?, ?, ?, ?)",
+                         ((*key, text) for key, text in a_edges))
+        conn.executemany("INSERT INTO labels VALUES (?, ?, ?)", sorted(a_labels))
+        _update_owners(conn, r_owners, a_owners, owner_counts)
+        conn.execute("COMMIT")
+        _finish(conn, work, path)
+    finally:
+        conn.close()
+        _unlink(work)
+
+
+def _update_owners(conn: sqlite3.Connection, removed: list[tuple[str, int, str]],
+                   added: list[tuple[str, int, str]],
+                   counts: dict[tuple[str, int, str], int]) -> None:
+    change: dict[tuple[str, int, str], int] = {}
+    for row in removed:
+        change[row] = change.get(row, 0) - 1
+    for row in added:
+        change[row] = change.get(row, 0) + 1
+    touched: set[int] = set()
+    for (folded, label, node_id), delta in sorted(change.items()):
+        if not delta:
+            continue
+        row = (folded, label, node_id)
+        tid = text_id(folded, label)
+        before = counts.get(row) or (1 if conn.execute(
+            "SELECT 1 FROM text_owners WHERE tid = ? AND id = ?", (tid, node_id)).fetchone()
+            else 0)
+        after = before + delta
+        if after >= 2:
+            counts[row] = after
+        else:
+            counts.pop(row, None)
+        if before > 0 and after <= 0:
+            conn.execute("DELETE FROM text_owners WHERE tid = ? AND id = ?", (tid, node_id))
+            touched.add(tid)
+        elif before <= 0 < after:
+            existing = conn.execute("SELECT folded, label FROM texts WHERE tid = ?",
+                                    (tid,)).fetchone()
+            if existing is None:
+                conn.execute("INSERT INTO texts VALUES (?, ?, ?)", (tid, folded, label))
+            else:
+                _check_text_ids([(tid, *existing), (tid, folded, label)])
+            conn.execute("INSERT INTO text_owners VALUES (?, ?)", (tid, node_id))
+    for tid in sorted(touched):
+        conn.execute("DELETE FROM texts WHERE tid = ? AND NOT EXISTS "
+                     "(SELECT 1 FROM text_owners WHERE tid = ?)", (tid, tid))
+
+
+def _check_text_ids(rows: list[tuple[int, str, int]]) -> None:
+    """Two different texts with one ``tid`` (rows sorted by tid): about one chance in 10^10
+    for a million texts, but never a wrong answer."""
+    for (tid, *first), (other, *second) in itertools.pairwise(rows):
+        if tid == other and first != second:
+            raise KgError("two searchable texts have the same index id",
+                          hint="please report this; change one of the texts by a character "
+                               f"to build meanwhile: {first[0][:60]!r}, {second[0][:60]!r}")
+
+
+def _insert_meta(conn: sqlite3.Connection, meta: dict[str, Any]) -> None:
+    meta = {**meta, "index_version": INDEX_VERSION}
+    conn.executemany("INSERT INTO meta VALUES (?, ?)",
+                     sorted((k, _json(v)) for k, v in meta.items()))
+
+
+def _work_path(path: Path) -> Path:
+    return path.with_name(path.name + ".work")
+
+
+def _open_work(work: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(work, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA page_size = 4096")
+    return conn
+
+
+#: The schema cookie every index is written with (any value; one for all builds).
+SCHEMA_COOKIE = 100
+
+
+def _finish(conn: sqlite3.Connection, work: Path, path: Path) -> None:
+    """Statistics for the planner, then the canonical file: ``VACUUM INTO`` copies every
+    table and index in key order, so the bytes depend on the rows alone."""
+    conn.execute("ANALYZE")
+    # the schema cookie counts the working copy's schema changes, and VACUUM INTO copies it:
+    # a fixed value, as nothing else has the copy open
+    conn.execute(f"PRAGMA schema_version = {SCHEMA_COOKIE}")
+    conn.execute("VACUUM INTO ?", (str(path),))
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy a file, in the kernel where it can."""
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        try:
+            size = os.fstat(src.fileno()).st_size
+            while size > 0:
+                done = os.copy_file_range(src.fileno(), dst.fileno(), size)
+                if done == 0:
+                    break
+                size -= done
+        except (AttributeError, OSError):  # no copy_file_range here: copy in blocks
+            src.seek(0)
+            dst.seek(0)
+            dst.truncate()
+            shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -19,14 +19,17 @@ import json
 import os
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from kg.units.fragment import Fragment
 
 BASE = "base.json"
-BASE_VERSION = 1
+BASE_VERSION = 2
+
+#: A row of the index's text owners: (folded text, 1 for a label else 0, owner id).
+OwnerRow = tuple[str, int, str]
 
 
 @dataclass
@@ -38,6 +41,23 @@ class Base:
     fragments: dict[str, tuple[str, str]]
     #: Lines that more than one fragment emits, with how many do.
     shared: dict[bytes, int]
+    #: Text owner rows of the index that more than one fragment gives, with how many do
+    #: (:func:`kg.index.writer.update_index`).
+    owners: dict[OwnerRow, int]
+    #: How many nodes the build has.
+    nodes: int = 0
+    #: What its graph.nt and index.sqlite were when installed (:func:`file_stamp`): a file
+    #: still so need not be read again to be trusted.
+    stamps: dict[str, list[int]] = field(default_factory=dict)
+    #: Where its graph.json's texts are (a :class:`kg.units.graph_json.Layout`).
+    layout: Any = None
+
+
+def file_stamp(path: Path) -> list[int]:
+    """Size, inode, and change and modification times of a file: any write to it, or a
+    file put in its place, changes one of them."""
+    st = path.stat()
+    return [st.st_size, st.st_ino, st.st_ctime_ns, st.st_mtime_ns]
 
 
 def load_base(directory: Path) -> Base | None:
@@ -48,17 +68,25 @@ def load_base(directory: Path) -> Base | None:
             return None
         fragments = {str(k): (str(kind), str(name)) for k, kind, name in data["fragments"]}
         shared = {str(line).encode("utf-8"): int(count) for line, count in data["shared"]}
-        return Base(str(data["build"]), fragments, shared)
+        owners = {(str(text), int(label), str(owner)): int(count)
+                  for text, label, owner, count in data["owners"]}
+        stamps = {str(name): [int(v) for v in stamp] for name, stamp in data["stamps"].items()}
+        from kg.units.graph_json import Layout
+
+        return Base(str(data["build"]), fragments, shared, owners, int(data["nodes"]), stamps,
+                    Layout.from_json(data["layout"]))
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
 
 def save_base(directory: Path, base: Base) -> None:
     """Keep ``base`` in the unit cache (never raises: without it the next build merges all)."""
-    data = {"version": BASE_VERSION, "build": base.build,
+    data = {"version": BASE_VERSION, "build": base.build, "nodes": base.nodes,
+            "stamps": base.stamps, "layout": base.layout.to_json(),
             "fragments": [[k, kind, name] for k, (kind, name) in sorted(base.fragments.items())],
             "shared": [[line.decode("utf-8"), count]
-                       for line, count in sorted(base.shared.items())]}
+                       for line, count in sorted(base.shared.items())],
+            "owners": [[*row, count] for row, count in sorted(base.owners.items())]}
     with contextlib.suppress(OSError, ValueError):
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -78,20 +106,22 @@ def delta_chunks(old_nt: Path, old_sha256: str, removed: list[Fragment],
                  added: list[Fragment], shared: dict[bytes, int]) -> Iterator[bytes]:
     """The new ``graph.nt`` as chunks of whole lines, in order; ``shared`` is updated in place
     to the new counts. Raises :class:`StaleBase` (after the last chunk) if the old file was not
-    what its build recorded. Unchanged stretches of the old file are copied as they are."""
+    what its build recorded (``old_sha256``; "" when the caller knows it is unchanged).
+    Unchanged stretches of the old file are copied as they are, without splitting them."""
     change: Counter[bytes] = Counter()
     for fragment in removed:
         change.subtract(fragment.line_source())
     for fragment in added:
         change.update(fragment.line_source())
     pending = sorted(line for line, n in change.items() if n)
-    sha = hashlib.sha256()
+    sha = hashlib.sha256() if old_sha256 else None
     index = 0  # the next pending line
     carry = b""
     with open(old_nt, "rb") as handle:
         while True:
             block = handle.read(BLOCK)
-            sha.update(block)
+            if sha is not None:
+                sha.update(block)
             if not block:
                 break
             text = carry + block
@@ -99,13 +129,14 @@ def delta_chunks(old_nt: Path, old_sha256: str, removed: list[Fragment],
             carry = text[cut:]
             if not cut:
                 continue
-            lines = text[:cut].splitlines(keepends=True)
-            end = index
-            while end < len(pending) and pending[end] <= lines[-1]:
-                end += 1
-            if end == index:
+            last = text[text.rfind(b"\n", 0, cut - 1) + 1:cut]
+            if index == len(pending) or pending[index] > last:
                 yield text[:cut]  # nothing changes here
                 continue
+            lines = text[:cut].splitlines(keepends=True)
+            end = index
+            while end < len(pending) and pending[end] <= last:
+                end += 1
             yield from _merge_block(lines, pending[index:end], change, shared)
             index = end
     if carry:  # a last line without its newline: not a file this kg wrote
@@ -113,7 +144,7 @@ def delta_chunks(old_nt: Path, old_sha256: str, removed: list[Fragment],
     for new in pending[index:]:
         if _count(shared, new, change[new]) > 0:
             yield new
-    if sha.hexdigest() != old_sha256:
+    if sha is not None and sha.hexdigest() != old_sha256:
         raise StaleBase
 
 

@@ -6,10 +6,16 @@ In the cache (``<data dir>/cache/units/``) a fragment is three files named by it
 tabs (nodes and edges as the JSON text the store writes, label rows, searchable texts: none of
 these fields can hold a tab or a newline); and ``<key>.json``, the rest (the ids, relation keys
 and warnings the checks across units need, what the unit depends on, and the SHA-256 of the
-other two files). All three are plain data: reading them runs nothing. A fragment that
-does not read back exactly (foreign, truncated, altered, of another version) is not used and
-its unit is loaded again. New fragments are written only when the build succeeds; fragments
-the build did not use are removed then.
+other two files). All three are plain data: reading them runs nothing.
+
+A cached fragment is read in parts, as the build needs them: its ``.json`` when the unit is
+looked up, its rows and lines only if the build reads them (a rebuild that starts from the
+previous build's files reads those of the changed units alone). Each part is checked against
+its digest as it is read: a ``.json`` that does not read back exactly (foreign, truncated, of
+another version) means the unit is made again; damaged rows or lines raise
+:class:`DamagedFragment`, and the build starts again checking every fragment whole
+(:func:`kg.build.build`). New fragments are written only when the build succeeds; fragments the
+build did not use are removed then.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from kg.errors import KgError
 from kg.graph import rdf_lines
 from kg.index.writer import EdgeRow, NodeRow, index_terms
 from kg.model import Corpus
@@ -45,6 +52,27 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+class DamagedFragment(KgError):
+    """A cached fragment's rows or lines are not what its ``.json`` recorded."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the cached part of the graph {key} changed while the build read it",
+                         hint="build again (the unit cache is checked whole then)")
+        self.key = key
+
+
+@dataclass
+class Rows:
+    """A fragment's rows of graph.json and the index."""
+
+    nodes: list[NodeRow]  # (id, class, document, JSON), sorted by id
+    edges: list[EdgeRow]  # ((source, relation, target), JSON), sorted
+    #: The unit's rows of the index's labels table and its searchable texts (folded text,
+    #: 1 for a label else 0, owner ids), sorted (see :func:`kg.index.writer.index_terms`).
+    labels: list[tuple[str, str, str]] = field(default_factory=list)
+    texts: list[tuple[str, int, list[str]]] = field(default_factory=list)
+
+
 @dataclass
 class Fragment:
     """One unit's part of the graph and what the checks across units need to know of it."""
@@ -53,8 +81,6 @@ class Fragment:
     kind: str  # "document" or "annotation"
     name: str  # documents/<id> or annotations/<file name>
     lines: list[bytes]  # N-Triples lines with their newline, sorted, distinct
-    nodes: list[NodeRow]  # (id, class, document, JSON), sorted by id
-    edges: list[EdgeRow]  # ((source, relation, target), JSON), sorted
     entities: list[EntityRow] = field(default_factory=list)
     relations: list[RelationRow] = field(default_factory=list)
     #: Warnings of the unit, without the file's path (added back by the reader).
@@ -62,20 +88,39 @@ class Fragment:
     #: What the unit read besides its own file: {"documents": {id: sha256},
     #: "links": {entity id: [class, home document]}}.
     depends: dict[str, Any] = field(default_factory=dict)
-    #: The unit's rows of the index's labels table and its searchable texts (folded text,
-    #: 1 for a label else 0, owner ids), sorted (see :func:`kg.index.writer.index_terms`).
-    labels: list[tuple[str, str, str]] = field(default_factory=list)
-    texts: list[tuple[str, int, list[str]]] = field(default_factory=list)
-    #: The cached ``.nt`` file when the fragment came from the cache (lines not in memory).
+    #: Its rows; None for a cached fragment until :attr:`rows` is first read.
+    loaded_rows: Rows | None = None
+    #: A cached fragment's files and their recorded digests (lines and rows not in memory).
     nt_path: Path | None = None
+    nt_sha256: str = ""
+    rows_path: Path | None = None
+    rows_sha256: str = ""
+
+    @property
+    def rows(self) -> Rows:
+        """The fragment's rows (a cached fragment's read and checked on first use)."""
+        if self.loaded_rows is None:
+            if self.rows_path is None:
+                raise DamagedFragment(self.key)  # pragma: no cover - made fragments have rows
+            self.loaded_rows = _read_rows(self.rows_path, self.rows_sha256, self.key)
+        return self.loaded_rows
 
     def line_source(self) -> Iterator[bytes]:
-        """The N-Triples lines, from memory or streamed from the cache."""
+        """The N-Triples lines, from memory or streamed from the cache (a cached file checked
+        against its digest as it is read: :class:`DamagedFragment` after its last line)."""
         if self.nt_path is None:
             yield from self.lines
             return
-        with open(self.nt_path, "rb") as handle:
-            yield from handle
+        sha = hashlib.sha256()
+        try:
+            with open(self.nt_path, "rb") as handle:
+                for line in handle:
+                    sha.update(line)
+                    yield line
+        except OSError:
+            raise DamagedFragment(self.key) from None
+        if sha.hexdigest() != self.nt_sha256:
+            raise DamagedFragment(self.key)
 
 
 def make_fragment(key: str, kind: str, name: str, part: Corpus, ontology: Ontology, *,
@@ -91,10 +136,10 @@ def make_fragment(key: str, kind: str, name: str, part: Corpus, ontology: Ontolo
     labels: set[tuple[str, str, str]] = set()
     owners: dict[tuple[str, int], set[str]] = {}
     index_terms(projection["nodes"], projection["edges"], labels, owners)
-    return Fragment(key, kind, name, lines, nodes, edges, entities, relations, warnings,
-                    depends, labels=sorted(labels),
-                    texts=[(text, flag, sorted(owners[(text, flag)]))
-                           for text, flag in sorted(owners)])
+    rows = Rows(nodes, edges, sorted(labels),
+                [(text, flag, sorted(owners[(text, flag)])) for text, flag in sorted(owners)])
+    return Fragment(key, kind, name, lines, entities, relations, warnings, depends,
+                    loaded_rows=rows)
 
 
 def fragment_key(*parts: str) -> str:
@@ -111,20 +156,31 @@ class FragmentCache:
         self.new: dict[str, Fragment] = {}
         #: What the build made, kept by :meth:`commit` for the next build (kg.units.delta).
         self.base: Any = None
+        #: Check every part of a fragment when it is looked up, not when it is read.
+        self.check_whole = False
 
     def get(self, key: str, kind: str, name: str) -> Fragment | None:
-        """The cached fragment of ``key``, or None when there is none that reads back exactly."""
+        """The cached fragment of ``key``, or None when there is none that reads back exactly
+        (its rows and lines are checked when read, or now with :attr:`check_whole`)."""
         meta_path, nt_path, rows_path = self._paths(key)
         try:
             meta = json.loads(meta_path.read_bytes())
-            rows = rows_path.read_bytes()
-            if (not isinstance(meta, dict)
-                    or hashlib.sha256(rows).hexdigest() != meta.get("rows_sha256")
-                    or _sha256_file(nt_path) != meta.get("nt_sha256")):
+            if not isinstance(meta, dict):
                 return None
-            return _from_json(meta, rows.decode("utf-8"), key, kind, name, nt_path)
-        except (OSError, ValueError, TypeError, KeyError, IndexError):
+            fragment = _from_json(meta, key, kind, name, nt_path, rows_path)
+            if fragment is not None and self.check_whole:
+                fragment.rows  # noqa: B018 - read and checked now
+                for _line in fragment.line_source():
+                    pass
+            return fragment
+        except (OSError, ValueError, TypeError, KeyError, IndexError, DamagedFragment):
             return None
+
+    def restart(self) -> None:
+        """Forget what a failed attempt used and made, and check fragments whole from now on
+        (a build that met a damaged fragment starts again)."""
+        self.used, self.new, self.base = set(), {}, None
+        self.check_whole = True
 
     def keep(self, fragment: Fragment) -> None:
         """Note that the build uses ``fragment`` (written by :meth:`commit` if it is new)."""
@@ -159,7 +215,7 @@ class FragmentCache:
     def _write(self, fragment: Fragment) -> None:
         meta_path, nt_path, rows_path = self._paths(fragment.key)
         data = b"".join(fragment.lines)
-        rows = _rows_text(fragment).encode("utf-8")
+        rows = _rows_text(fragment.rows).encode("utf-8")
         meta = {"version": FRAGMENT_VERSION, "key": fragment.key, "kind": fragment.kind,
                 "name": fragment.name, "nt_sha256": hashlib.sha256(data).hexdigest(),
                 "rows_sha256": hashlib.sha256(rows).hexdigest(),
@@ -170,12 +226,12 @@ class FragmentCache:
         _atomic_write(meta_path, compact_json(meta).encode("utf-8"))
 
 
-def _rows_text(fragment: Fragment) -> str:
+def _rows_text(rows: Rows) -> str:
     """The ``.rows`` text of a fragment (see the module docstring)."""
-    out = [f"N\t{i}\t{c}\t{d or ''}\t{t}\n" for i, c, d, t in fragment.nodes]
-    out += [f"E\t{s}\t{r}\t{o}\t{t}\n" for (s, r, o), t in fragment.edges]
-    out += [f"L\t{n}\t{i}\t{k}\n" for n, i, k in fragment.labels]
-    out += ["T\t{}\t{}\t{}\n".format(f, t, "\t".join(ids)) for t, f, ids in fragment.texts]
+    out = [f"N\t{i}\t{c}\t{d or ''}\t{t}\n" for i, c, d, t in rows.nodes]
+    out += [f"E\t{s}\t{r}\t{o}\t{t}\n" for (s, r, o), t in rows.edges]
+    out += [f"L\t{n}\t{i}\t{k}\n" for n, i, k in rows.labels]
+    out += ["T\t{}\t{}\t{}\n".format(f, t, "\t".join(ids)) for t, f, ids in rows.texts]
     text = "".join(out)
     if text.count("\n") != len(out) or any(row.count("\t") != _TABS[row[0]] for row in out
                                            if row[0] != "T"):
@@ -187,10 +243,10 @@ def _rows_text(fragment: Fragment) -> str:
 _TABS = {"N": 4, "E": 4, "L": 3}
 
 
-def _from_json(meta: dict[str, Any], rows: str, key: str, kind: str, name: str,
-               nt_path: Path) -> Fragment | None:
-    """A fragment from its ``.json`` and ``.rows``, or None if it is not exactly one of ours
-    for this unit."""
+def _from_json(meta: dict[str, Any], key: str, kind: str, name: str, nt_path: Path,
+               rows_path: Path) -> Fragment | None:
+    """A cached fragment from its ``.json`` (rows and lines left in their files), or None if it
+    is not exactly one of ours for this unit."""
     if (meta.get("version"), meta.get("key"), meta.get("kind"),
             meta.get("name")) != (FRAGMENT_VERSION, key, kind, name):
         return None
@@ -198,34 +254,37 @@ def _from_json(meta: dict[str, Any], rows: str, key: str, kind: str, name: str,
     relations = [(str(s), str(p), str(o), int(n)) for s, p, o, n in meta["relations"]]
     warnings = [str(w) for w in meta["warnings"]]
     depends = meta["depends"]
-    if not isinstance(depends, dict):
+    nt_sha256, rows_sha256 = meta["nt_sha256"], meta["rows_sha256"]
+    if not (isinstance(depends, dict) and isinstance(nt_sha256, str)
+            and isinstance(rows_sha256, str)):
         return None
-    nodes: list[NodeRow] = []
-    edges: list[EdgeRow] = []
-    labels: list[tuple[str, str, str]] = []
-    texts: list[tuple[str, int, list[str]]] = []
-    for row in rows.split("\n")[:-1]:
+    return Fragment(key, kind, name, [], entities, relations, warnings, depends,
+                    nt_path=nt_path, nt_sha256=nt_sha256, rows_path=rows_path,
+                    rows_sha256=rows_sha256)
+
+
+def _read_rows(path: Path, sha256: str, key: str) -> Rows:
+    """A cached fragment's rows, checked against their digest."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise DamagedFragment(key) from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise DamagedFragment(key)
+    rows = Rows([], [], [], [])
+    for row in data.decode("utf-8").split("\n")[:-1]:
         fields = row.split("\t")
         if fields[0] == "N" and len(fields) == 5:
-            nodes.append((fields[1], fields[2], fields[3] or None, fields[4]))
+            rows.nodes.append((fields[1], fields[2], fields[3] or None, fields[4]))
         elif fields[0] == "E" and len(fields) == 5:
-            edges.append(((fields[1], fields[2], fields[3]), fields[4]))
+            rows.edges.append(((fields[1], fields[2], fields[3]), fields[4]))
         elif fields[0] == "L" and len(fields) == 4:
-            labels.append((fields[1], fields[2], fields[3]))
-        elif fields[0] == "T" and len(fields) >= 4:
-            texts.append((fields[2], int(fields[1]), fields[3:]))
+            rows.labels.append((fields[1], fields[2], fields[3]))
+        elif fields[0] == "T" and len(fields) >= 4 and fields[1] in ("0", "1"):
+            rows.texts.append((fields[2], int(fields[1]), fields[3:]))
         else:
-            return None
-    return Fragment(key, kind, name, [], nodes, edges, entities, relations, warnings, depends,
-                    labels=labels, texts=texts, nt_path=nt_path)
-
-
-def _sha256_file(path: Path) -> str:
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
+            raise DamagedFragment(key)
+    return rows
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

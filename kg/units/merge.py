@@ -18,13 +18,18 @@ import heapq
 import multiprocessing
 import os
 import resource
+import sqlite3
+import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from kg.units.delta import Base, StaleBase, delta_chunks
-from kg.units.fragment import Fragment, compact_json
+from kg.digest import build_digest
+from kg.units.delta import Base, OwnerRow, StaleBase, delta_chunks
+from kg.units.fragment import Fragment
+from kg.units.graph_json import Layout, graph_json, spliced_json
+from kg.units.sink import Sink
 
 GRAPH_NT, GRAPH_JSON, INDEX = "graph.nt", "graph.json", "index.sqlite"
 #: Bytes gathered before a write (and a digest update).
@@ -33,11 +38,16 @@ BLOCK = 1 << 20
 
 @dataclass(frozen=True)
 class Previous:
-    """The previous build, for a rebuild that starts from its graph.nt (:mod:`kg.units.delta`)."""
+    """The previous build, for a rebuild that starts from its files (:mod:`kg.units.delta`)."""
 
     base: Base
     graph_nt: Path
     sha256: str
+    index: Path
+    index_sha256: str
+    graph_json: Path
+    #: The files' recorded digests ("" for a file known unchanged since its build wrote it).
+    json_sha256: str
     #: Its fragments that this build does not use, and this build's fragments it did not use.
     removed: list[Fragment]
     added: list[Fragment]
@@ -48,141 +58,284 @@ class Written:
     """The files of a build, written into a work directory."""
 
     files: dict[str, Path]
-    #: The build digest: SHA-256 of graph.nt then graph.json (first 16 hex digits).
+    #: The build digest (:func:`kg.digest.build_digest` of graph.nt's and graph.json's).
     digest: str
     triples: int
     #: Size and SHA-256 of each file, as the manifest lists them.
     entries: dict[str, dict[str, Any]]
     #: Lines that several fragments emit, with how many do (the next base's counts).
     shared: dict[bytes, int]
-    #: How graph.nt was made: "delta" (from the previous build's) or "full".
+    #: Text owner rows of the index that several fragments give, with how many do.
+    owners: dict[OwnerRow, int]
+    #: How graph.nt and the index were made: "delta" (from the previous build's) or "full".
     merged: str
-
-
-def graph_json(header: dict[str, Any], nodes: Iterable[str], edges: Iterable[str]) -> Iterator[str]:
-    """The text of ``graph.json``: ``header`` (documents, classes, relations) with the node and
-    edge JSON texts, in the order given; equal to :func:`compact_json` of the whole projection
-    plus a newline.
-
-    >>> "".join(graph_json({"classes": {}, "documents": {}, "relations": {}}, ['{"id":"a"}'], []))
-    '{"classes":{},"documents":{},"edges":[],"nodes":[{"id":"a"}],"relations":{}}\\n'
-    """
-    yield '{"classes":' + compact_json(header["classes"])
-    yield ',"documents":' + compact_json(header["documents"]) + ',"edges":['
-    yield from _joined(edges)
-    yield '],"nodes":['
-    yield from _joined(nodes)
-    yield '],"relations":' + compact_json(header["relations"]) + "}\n"
-
-
-def _joined(texts: Iterable[str]) -> Iterator[str]:
-    first = True
-    for text in texts:
-        yield text if first else "," + text
-        first = False
+    #: How many nodes the graph has.
+    nodes: int
+    #: Where graph.json's texts are (the next base's layout).
+    layout: Layout
 
 
 def write_files(fragments: list[Fragment], header: dict[str, Any], work: Path,
                 previous: Previous | None = None) -> Written:
-    """Write graph.nt, graph.json and index.sqlite of ``fragments`` into ``work``: graph.nt
-    from the previous build's when it is given (:mod:`kg.units.delta`), else merged whole."""
-    index = _IndexWriter(fragments, header, work / INDEX)  # beside the graph files
+    """Write graph.nt, graph.json and index.sqlite of ``fragments`` into ``work``: from the
+    previous build's files when it is given and they are still what it recorded
+    (:mod:`kg.units.delta`), else merged whole."""
+    if previous is not None:
+        try:
+            return _write_delta(fragments, header, work, previous)
+        except StaleBase:  # an old file changed or went: merge everything
+            for name in (GRAPH_NT, GRAPH_JSON, INDEX, INDEX + ".work"):
+                (work / name).unlink(missing_ok=True)
+    return _write_full(fragments, header, work)
+
+
+def _write_full(fragments: list[Fragment], header: dict[str, Any], work: Path) -> Written:
+    rows = [f.rows for f in fragments]  # cached rows read and checked here, before the fork
+    nodes = sum(len(r.nodes) for r in rows)
+    index = _Background(_in_background(nodes), index_whole, fragments, header, work / INDEX)
+    syncs = _Syncs()
     try:
-        return _write_graph_files(fragments, header, work, previous, index)
+        shared: dict[bytes, int] = {}
+        nt_entry, triples = _write_ntriples(fragments, work / GRAPH_NT, work, shared)
+        syncs.start(work / GRAPH_NT)
+        layout = Layout()
+        json_entry = _write_text(
+            graph_json(header, (n[3] for n in heapq.merge(*(r.nodes for r in rows))),
+                       (t for _k, t in heapq.merge(*(r.edges for r in rows))), layout),
+            work / GRAPH_JSON)
+        syncs.start(work / GRAPH_JSON)
+        owners, index_entry = index.result()
     except BaseException:
         index.stop()
         raise
+    finally:
+        syncs.wait()
+    return _written(work, triples, {GRAPH_NT: nt_entry, GRAPH_JSON: json_entry,
+                                    INDEX: index_entry}, shared, owners, "full", nodes, layout)
 
 
-def _write_graph_files(fragments: list[Fragment], header: dict[str, Any], work: Path,
-                       previous: Previous | None, index: "_IndexWriter") -> Written:
-    merged = "full"
-    build, shared = hashlib.sha256(), {}
-    if previous is not None:
+def _write_delta(fragments: list[Fragment], header: dict[str, Any], work: Path,
+                 previous: Previous) -> Written:
+    for fragment in (*previous.removed, *previous.added):
+        fragment.rows  # noqa: B018 - read and checked here, before the fork
+    nodes = previous.base.nodes + sum(len(f.rows.nodes) for f in previous.added) - sum(
+        len(f.rows.nodes) for f in previous.removed)
+    index = _Background(_in_background(nodes), update_index_file, previous, header, work)
+    syncs = _Syncs()
+    try:
+        shared = dict(previous.base.shared)
+        nt_entry, triples = _write_chunks(
+            delta_chunks(previous.graph_nt, previous.sha256, previous.removed,
+                         previous.added, shared), work / GRAPH_NT)
+        syncs.start(work / GRAPH_NT)
+        layout = Layout()
+        json_entry, _lines = _write_chunks(_graph_json_delta(header, previous, layout),
+                                           work / GRAPH_JSON)
+        syncs.start(work / GRAPH_JSON)
+        owners, index_entry = index.result()
+    except BaseException:
+        index.stop()
+        raise
+    finally:
+        syncs.wait()
+    return _written(work, triples, {GRAPH_NT: nt_entry, GRAPH_JSON: json_entry,
+                                    INDEX: index_entry}, shared, owners, "delta", nodes, layout)
+
+
+def _graph_json_delta(header: dict[str, Any], previous: Previous,
+                      layout: Layout) -> Iterator[bytes]:
+    """graph.json of a rebuild (:func:`kg.units.graph_json.spliced_json`), the keys of the
+    previous file's texts read from the previous index. Raises :class:`StaleBase` if either
+    file is not what its build recorded."""
+    if previous.json_sha256 and _sha256(previous.graph_json) != previous.json_sha256:
+        raise StaleBase
+    try:
+        conn = sqlite3.connect(f"file:{previous.index}?mode=ro", uri=True)
         try:
-            shared = dict(previous.base.shared)
-            nt_entry, triples = _write_chunks(
-                delta_chunks(previous.graph_nt, previous.sha256, previous.removed,
-                             previous.added, shared), work / GRAPH_NT, build)
-            merged = "delta"
-        except (StaleBase, OSError):  # the old file changed or went: merge everything
-            build, shared = hashlib.sha256(), {}
-    if merged == "full":
-        nt_entry, triples = _write_ntriples(fragments, work / GRAPH_NT, work, build, shared)
-    nodes = [f.nodes for f in fragments]
-    edges = [f.edges for f in fragments]
-    json_entry = _write_text(graph_json(header, (n[3] for n in heapq.merge(*nodes)),
-                                        (t for _k, t in heapq.merge(*edges))),
-                             work / GRAPH_JSON, build)
-    index.wait()
-    return Written({GRAPH_NT: work / GRAPH_NT, GRAPH_JSON: work / GRAPH_JSON,
-                    INDEX: work / INDEX}, build.hexdigest()[:16], triples,
-                   {GRAPH_NT: nt_entry, GRAPH_JSON: json_entry}, shared, merged)
+            edge_keys = conn.execute("SELECT source, relation, target FROM edges "
+                                     "ORDER BY source, relation, target").fetchall()
+            node_keys = conn.execute("SELECT id FROM nodes ORDER BY id").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        raise StaleBase from None
+    removed = [f.rows for f in previous.removed]
+    added = [f.rows for f in previous.added]
+    edges = (edge_keys, [key for r in removed for key, _t in r.edges],
+             [(key, text.encode("utf-8")) for r in added for key, text in r.edges])
+    nodes = (node_keys, [(n[0],) for r in removed for n in r.nodes],
+             [((n[0],), n[3].encode("utf-8")) for r in added for n in r.nodes])
+    yield from spliced_json(header, previous.graph_json, previous.base.layout, edges, nodes,
+                            layout)
 
 
-def write_index(fragments: list[Fragment], header: dict[str, Any], path: Path) -> None:
-    """Write index.sqlite from the fragments' nodes, edges, label rows and texts."""
+def _written(work: Path, triples: int, entries: dict[str, dict[str, Any]],
+             shared: dict[bytes, int], owners: dict[OwnerRow, int], merged: str,
+             nodes: int, layout: Layout) -> Written:
+    return Written({name: work / name for name in (GRAPH_NT, GRAPH_JSON, INDEX)},
+                   build_digest(entries[GRAPH_NT]["sha256"], entries[GRAPH_JSON]["sha256"]),
+                   triples, entries, shared, owners, merged, nodes, layout)
+
+
+class _Syncs:
+    """Files flushed to disk by threads while the build goes on (``os.fsync`` lets the
+    interpreter run), so that installing the build finds little left to sync."""
+
+    def __init__(self) -> None:
+        self.threads: list[threading.Thread] = []
+
+    def start(self, path: Path) -> None:
+        thread = threading.Thread(target=_fsync, args=(path,), daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def wait(self) -> None:
+        for thread in self.threads:
+            thread.join()
+
+
+def _fsync(path: Path) -> None:
+    """Flush a written file (an error is left to the install, which syncs every file again)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _entry(path: Path) -> dict[str, Any]:
+    """A written file's manifest entry (size and SHA-256), the file synced."""
+    _fsync(path)
+    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+
+
+def index_whole(fragments: list[Fragment], header: dict[str, Any],
+                path: Path) -> tuple[dict[OwnerRow, int], dict[str, Any]]:
+    """:func:`write_index`, then the index's entry."""
+    owners = write_index(fragments, header, path)
+    return owners, _entry(path)
+
+
+def write_index(fragments: list[Fragment], header: dict[str, Any],
+                path: Path) -> dict[OwnerRow, int]:
+    """Write index.sqlite from the fragments' nodes, edges, label rows and texts; the text
+    owner rows that several fragments give, with how many do."""
     from kg.index.writer import write_index_rows
 
     labels: set[tuple[str, str, str]] = set()
     owners: dict[tuple[str, int], set[str]] = {}
+    counts: dict[OwnerRow, int] = {}
     for fragment in fragments:
-        labels.update(fragment.labels)
-        for text, flag, ids in fragment.texts:
-            owners.setdefault((text, flag), set()).update(ids)
-    write_index_rows(header, heapq.merge(*(f.nodes for f in fragments)),
-                     heapq.merge(*(f.edges for f in fragments)), labels, owners, path)
+        labels.update(fragment.rows.labels)
+        for text, flag, ids in fragment.rows.texts:
+            have = owners.setdefault((text, flag), set())
+            if have.isdisjoint(ids):
+                have.update(ids)
+                continue
+            for node_id in ids:  # some owner another fragment gave too
+                if node_id in have:
+                    counts[(text, flag, node_id)] = counts.get((text, flag, node_id), 1) + 1
+                else:
+                    have.add(node_id)
+    write_index_rows(header, heapq.merge(*(f.rows.nodes for f in fragments)),
+                     heapq.merge(*(f.rows.edges for f in fragments)), labels, owners, path)
+    return counts
 
 
-class _IndexWriter:
-    """:func:`write_index` in a forked process while this one writes the graph files (with
-    one CPU, or a small graph, in this process when :meth:`wait` is called)."""
+def update_index_file(previous: Previous, header: dict[str, Any],
+                      work: Path) -> tuple[dict[OwnerRow, int], dict[str, Any]]:
+    """The index of a rebuild, from the previous build's (:func:`kg.index.writer.update_index`):
+    the new owner counts and the index's entry. Raises :class:`StaleBase` if the previous
+    index is not what its build recorded."""
+    from kg.index.writer import update_index
 
-    def __init__(self, fragments: list[Fragment], header: dict[str, Any], path: Path) -> None:
-        self.job = (fragments, header, path)
-        self.process: Any = None
-        if _cpus() > 1 and sum(len(f.nodes) for f in fragments) >= BACKGROUND_INDEX_NODES:
-            context = multiprocessing.get_context("fork")
-            self.receive, send = context.Pipe(duplex=False)
-            self.process = context.Process(target=_index_child, args=(send, *self.job),
-                                           daemon=True)
-            self.process.start()
-            send.close()
+    if previous.index_sha256 and _sha256(previous.index) != previous.index_sha256:
+        raise StaleBase
+    counts = dict(previous.base.owners)
+    update_index(previous.index, work / INDEX, header, _index_rows(previous.removed),
+                 _index_rows(previous.added), counts)
+    return counts, _entry(work / INDEX)
 
-    def stop(self) -> None:
-        """Stop a writer still running (the build failed)."""
-        if self.process is not None and self.process.is_alive():
-            self.process.terminate()
-            self.process.join(timeout=5)
 
-    def wait(self) -> None:
-        """Return once the index is written; its writer's error raised here."""
-        if self.process is None:
-            write_index(*self.job)
-            return
-        try:
-            error = self.receive.recv()
-        except EOFError:
-            error = ("stopped", None, "the process writing the index stopped unexpectedly")
-        finally:
-            self.process.join()
-        if error is not None:
-            kind, number, text = error
-            if kind == "os":
-                raise OSError(number, text)
-            raise RuntimeError(f"writing the index failed:\n{text}")
+def _index_rows(fragments: list[Fragment]) -> Any:
+    labels: set[tuple[str, str, str]] = set()
+    for f in fragments:
+        labels.update(f.rows.labels)
+    return ([n for f in fragments for n in f.rows.nodes],
+            [e for f in fragments for e in f.rows.edges], labels,
+            [(text, flag, i) for f in fragments for text, flag, ids in f.rows.texts
+             for i in ids])
+
+
+def _sha256(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(BLOCK), b""):
+            sha.update(block)
+    return sha.hexdigest()
 
 
 #: Below this many nodes the index is written in the build's own process.
 BACKGROUND_INDEX_NODES = 20_000
 
 
-def _index_child(send: Any, fragments: list[Fragment], header: dict[str, Any],
-                 path: Path) -> None:
-    """The forked index writer: None when done, else what went wrong."""
+def _in_background(nodes: int) -> bool:
+    return _cpus() > 1 and nodes >= BACKGROUND_INDEX_NODES
+
+
+class _Background:
+    """``fn(*args)`` in a forked process while this one writes the graph files (with one CPU,
+    or a small graph, in this process when :meth:`result` is asked for)."""
+
+    def __init__(self, background: bool, fn: Any, *args: Any) -> None:
+        self.job = (fn, *args)
+        self.process: Any = None
+        if background:
+            context = multiprocessing.get_context("fork")
+            self.receive, send = context.Pipe(duplex=False)
+            self.process = context.Process(target=_background_child, args=(send, *self.job),
+                                           daemon=True)
+            self.process.start()
+            send.close()
+
+    def stop(self) -> None:
+        """Stop a child still running (the build failed)."""
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+
+    def result(self) -> Any:
+        """What ``fn`` returned, once it has; its error raised here."""
+        if self.process is None:
+            fn, *args = self.job
+            return fn(*args)
+        try:
+            kind, number, value = self.receive.recv()
+        except EOFError:
+            kind, number, value = ("bug", None, "the process writing the index stopped "
+                                   "unexpectedly")
+        finally:
+            self.process.join()
+        if kind == "ok":
+            return value
+        if kind == "stale":
+            raise StaleBase
+        if kind == "os":
+            raise OSError(number, value)
+        raise RuntimeError(f"writing the index failed:\n{value}")
+
+
+def _background_child(send: Any, fn: Any, *args: Any) -> None:
+    """The forked writer: ("ok", None, result), else what went wrong."""
     try:
-        write_index(fragments, header, path)
-        send.send(None)
+        send.send(("ok", None, fn(*args)))
+    except StaleBase:
+        send.send(("stale", None, None))
     except OSError as exc:
         send.send(("os", exc.errno, exc.strerror or str(exc)))
     except BaseException:  # noqa: BLE001 - a bug: the parent raises it
@@ -196,7 +349,7 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _write_ntriples(fragments: list[Fragment], path: Path, work: Path, build: Any,
+def _write_ntriples(fragments: list[Fragment], path: Path, work: Path,
                     shared: dict[bytes, int]) -> tuple[dict[str, Any], int]:
     """The merged, distinct lines of every fragment into ``path``; its entry and line count.
     ``shared`` gets the lines several fragments emit, with how many do."""
@@ -211,12 +364,12 @@ def _write_ntriples(fragments: list[Fragment], path: Path, work: Path, build: An
         runs = []
         for start in range(0, len(sources), limit):
             run = work / f"run-{level}-{start}.nt"
-            _write_lines(heapq.merge(*sources[start:start + limit]), run, None, shared)
+            _write_lines(heapq.merge(*sources[start:start + limit]), run, shared)
             runs.append(run)
         sources = [_read_lines(run) for run in runs]
         level += 1
     merged = sources[0] if len(sources) == 1 else heapq.merge(*sources)  # [] if none
-    return _write_lines(merged, path, build, shared)
+    return _write_lines(merged, path, shared)
 
 
 def _read_lines(path: Path) -> Iterator[bytes]:
@@ -224,66 +377,51 @@ def _read_lines(path: Path) -> Iterator[bytes]:
         yield from handle
 
 
-def _write_lines(lines: Iterable[bytes], path: Path, build: Any,
-                 shared: dict[bytes, int] | None) -> tuple[dict[str, Any], int]:
+def _write_lines(lines: Iterable[bytes], path: Path,
+                 shared: dict[bytes, int]) -> tuple[dict[str, Any], int]:
     """Write the distinct ``lines`` (sorted) to ``path``; a repeat is counted in ``shared``."""
-    sha = hashlib.sha256()
-    count = size = 0
+    count = 0
     block: list[bytes] = []
     pending = 0
     last = None
-    with open(path, "wb") as out:
+    with Sink(path) as sink:
         for line in lines:
             if line == last:
-                if shared is not None:
-                    shared[line] = shared.get(line, 1) + 1
+                shared[line] = shared.get(line, 1) + 1
                 continue
             last = line
             count += 1
             block.append(line)
             pending += len(line)
             if pending >= BLOCK:
-                size += _flush(out, block, sha, build)
+                sink.put(b"".join(block))
                 block, pending = [], 0
-        size += _flush(out, block, sha, build)
-    return {"bytes": size, "sha256": sha.hexdigest()}, count
+        sink.put(b"".join(block))
+        return sink.close(), count
 
 
-def _write_chunks(chunks: Iterable[bytes], path: Path,
-                  build: Any) -> tuple[dict[str, Any], int]:
-    """Write chunks of whole lines to ``path``; its entry and line count."""
-    sha = hashlib.sha256()
-    size = count = 0
-    with open(path, "wb") as out:
+def _write_chunks(chunks: Iterable[bytes], path: Path) -> tuple[dict[str, Any], int]:
+    """Write chunks of bytes to ``path``; its entry and line count."""
+    count = 0
+    with Sink(path) as sink:
         for chunk in chunks:
             count += chunk.count(b"\n")
-            size += _flush(out, [chunk], sha, build)
-    return {"bytes": size, "sha256": sha.hexdigest()}, count
+            sink.put(chunk)
+        return sink.close(), count
 
 
-def _flush(out: Any, block: list[bytes], sha: Any, build: Any) -> int:
-    data = b"".join(block)
-    out.write(data)
-    sha.update(data)
-    if build is not None:
-        build.update(data)
-    return len(data)
-
-
-def _write_text(chunks: Iterable[str], path: Path, build: Any) -> dict[str, Any]:
-    sha = hashlib.sha256()
-    size = 0
+def _write_text(chunks: Iterable[str], path: Path) -> dict[str, Any]:
     block: list[str] = []
     pending = 0
-    with open(path, "wb") as out:
+    with Sink(path) as sink:
         for chunk in chunks:
             block.append(chunk)
             pending += len(chunk)
             if pending >= BLOCK:
-                size += _flush(out, ["".join(block).encode("utf-8")], sha, build)
+                sink.put("".join(block).encode("utf-8"))
                 block, pending = [], 0
-        size += _flush(out, ["".join(block).encode("utf-8")], sha, build)
-    return {"bytes": size, "sha256": sha.hexdigest()}
+        sink.put("".join(block).encode("utf-8"))
+        return sink.close()
 
 
 def _open_files_limit() -> int:

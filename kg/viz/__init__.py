@@ -7,25 +7,10 @@ the HTML. :func:`make_page` runs the four in order.
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
+from kg.gc_pause import no_cyclic_gc
 from kg.graphview import GraphView
-
-
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector: a 20,000-node page builds some million small
-    acyclic lists and dicts, and the collector would rescan the growing heap again and again
-    (about a third of the time). Reference counting still frees everything."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def view_title(view: GraphView, selection: Any, depth: Optional[int], lang: str,

@@ -1,0 +1,153 @@
+"""``graph.json`` of a build: written whole from the fragments' rows, or spliced from the
+previous build's file.
+
+The file is the projection as compact JSON: a frame (classes, documents, relations) around
+the edge and node JSON texts, each list in key order. A build records the file's *layout*
+(where each list starts and how many bytes each text takes) for the next one. A rebuild
+copies the previous file's unchanged stretches as they are and puts the changed units' texts
+in place: what a whole write gives, byte for byte, without reading every unit's rows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import mmap
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from kg.units.delta import StaleBase
+from kg.units.fragment import compact_json
+
+#: A key of the edges (source, relation, target) or of the nodes (id,), and its JSON text.
+Keyed = tuple[tuple[str, ...], bytes]
+
+
+@dataclass
+class Layout:
+    """Where graph.json's edge and node texts are: each list's first byte, and each text's
+    length in bytes (texts are separated by one comma)."""
+
+    edges_start: int = 0
+    edges: list[int] = field(default_factory=list)
+    nodes_start: int = 0
+    nodes: list[int] = field(default_factory=list)
+
+    def to_json(self) -> list[list[int]]:
+        return [[self.edges_start, *self.edges], [self.nodes_start, *self.nodes]]
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Layout":
+        (edges_start, *edges), (nodes_start, *nodes) = data
+        return cls(int(edges_start), [int(n) for n in edges], int(nodes_start),
+                   [int(n) for n in nodes])
+
+
+def graph_json(header: dict[str, Any], nodes: Iterable[str], edges: Iterable[str],
+               layout: Layout | None = None) -> Iterator[str]:
+    """The text of ``graph.json``: ``header`` (documents, classes, relations) with the node and
+    edge JSON texts, in the order given; equal to :func:`compact_json` of the whole projection
+    plus a newline. ``layout``, if given, gets where the texts are.
+
+    >>> "".join(graph_json({"classes": {}, "documents": {}, "relations": {}}, ['{"id":"a"}'], []))
+    '{"classes":{},"documents":{},"edges":[],"nodes":[{"id":"a"}],"relations":{}}\\n'
+    """
+    start, middle, end = frame(header)
+    yield start
+    yield from _joined(edges, layout.edges if layout is not None else None)
+    yield middle
+    yield from _joined(nodes, layout.nodes if layout is not None else None)
+    yield end
+    if layout is not None:
+        layout.edges_start = len(start.encode("utf-8"))
+        layout.nodes_start = (layout.edges_start + _span(layout.edges)
+                              + len(middle.encode("utf-8")))
+
+
+def frame(header: dict[str, Any]) -> tuple[str, str, str]:
+    """The text of graph.json before its edges, between edges and nodes, and after its nodes."""
+    return ('{"classes":' + compact_json(header["classes"]) + ',"documents":'
+            + compact_json(header["documents"]) + ',"edges":[', '],"nodes":[',
+            '],"relations":' + compact_json(header["relations"]) + "}\n")
+
+
+def _joined(texts: Iterable[str], lengths: list[int] | None) -> Iterator[str]:
+    first = True
+    for text in texts:
+        if lengths is not None:
+            lengths.append(len(text) if text.isascii() else len(text.encode("utf-8")))
+        yield text if first else "," + text
+        first = False
+
+
+def _span(lengths: list[int]) -> int:
+    """Bytes a list of texts takes, commas included."""
+    return sum(lengths) + max(0, len(lengths) - 1)
+
+
+def spliced_json(header: dict[str, Any], old: Path, old_layout: Layout,
+                 edges: tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[Keyed]],
+                 nodes: tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[Keyed]],
+                 layout: Layout) -> Iterator[bytes]:
+    """The new graph.json as chunks: the ``old`` file (laid out as ``old_layout``) with, for
+    edges and for nodes, ``(keys of the old texts in order, keys gone, (key, text) added)``;
+    ``layout`` gets the new file's layout. Raises :class:`StaleBase` if the old file does not
+    match its layout."""
+    start, middle, end = (part.encode("utf-8") for part in frame(header))
+    with open(old, "rb") as handle:
+        try:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file
+            raise StaleBase from None
+    with data:
+        layout.edges_start = len(start)
+        yield start
+        yield from _spliced(data, old_layout.edges_start, old_layout.edges, *edges,
+                            layout.edges)
+        yield middle
+        layout.nodes_start = layout.edges_start + _span(layout.edges) + len(middle)
+        yield from _spliced(data, old_layout.nodes_start, old_layout.nodes, *nodes,
+                            layout.nodes)
+        yield end
+        if old_layout.nodes_start + _span(old_layout.nodes) > len(data):
+            raise StaleBase
+
+
+def _spliced(data: mmap.mmap, start: int, lengths: list[int], keys: list[tuple[str, ...]],
+             gone: list[tuple[str, ...]], added: list[Keyed],
+             new_lengths: list[int]) -> Iterator[bytes]:
+    """One list's texts, the old ones at ``start`` in ``data`` (``keys`` in order, unique)
+    less those ``gone``, with ``added`` put in key order; ``new_lengths`` gets their lengths."""
+    if len(keys) != len(lengths):
+        raise StaleBase
+    starts = [start + offset + i for i, offset in enumerate(accumulate(lengths, initial=0))]
+    events: list[tuple[int, int, tuple[str, ...], bytes]] = []
+    for key in gone:
+        at = bisect.bisect_left(keys, key)
+        if at < len(keys) and keys[at] == key:
+            events.append((at, 1, key, b""))
+    for key, text in added:
+        events.append((bisect.bisect_left(keys, key), 0, key, text))
+    events.sort()  # at one place: the added texts in key order, then the old one dropped
+    pieces: list[bytes] = []
+    here = 0
+
+    def old_run(first: int, last: int) -> None:  # old texts first..last-1, commas between
+        if first < last:
+            pieces.append(data[starts[first]:starts[last - 1] + lengths[last - 1]])
+            new_lengths.extend(lengths[first:last])
+
+    for at, dropped, _key, text in events:
+        old_run(here, at)
+        here = max(here, at)
+        if dropped:
+            here = at + 1
+        else:
+            pieces.append(text)
+            new_lengths.append(len(text))
+    old_run(here, len(keys))
+    for i, piece in enumerate(pieces):
+        if i:
+            yield b","
+        yield piece

@@ -52,12 +52,18 @@ def build(source: Path, data_dir: Path, *, validate: bool = True, shacl_engine: 
     with no_cyclic_gc():  # millions of acyclic rows and lines (kg.gc_pause)
         with parse_cache(data_dir / "cache" / "yaml"):
             try:
-                result = _build(source, data_dir, cache, validate=validate,
-                                engine=shacl_engine, lock_timeout=lock_timeout, notify=notify)
-            except DamagedFragment:  # a cached fragment read back wrong: check them all
-                cache.restart()
-                result = _build(source, data_dir, cache, validate=validate,
-                                engine=shacl_engine, lock_timeout=lock_timeout, notify=notify)
+                try:
+                    result = _build(source, data_dir, cache, validate=validate,
+                                    engine=shacl_engine, lock_timeout=lock_timeout,
+                                    notify=notify)
+                except DamagedFragment:  # a cached fragment read back wrong: check them all
+                    cache.restart()
+                    result = _build(source, data_dir, cache, validate=validate,
+                                    engine=shacl_engine, lock_timeout=lock_timeout,
+                                    notify=notify)
+            except BaseException:
+                cache.discard()  # nothing the failed build made is kept
+                raise
         cache.commit()
     return result
 

@@ -4,9 +4,12 @@ Parsing YAML is the largest part of reading a corpus (about a quarter of a 100-p
 a paper whose file did not change need not be parsed again. The cache holds what
 :func:`kg.loaders.yaml_source.read_yaml` returned, in a tagged JSON that gives back exactly
 the same Python values (dicts with any keys, dates, sets, bytes, big integers, floats) and
-can hold nothing else: reading it never runs code. Only files that parsed are kept; a damaged
-or foreign cache file is ignored and the file parsed again. The build points it at
-``<data dir>/cache/yaml/`` and keeps only the entries of its own inputs.
+can hold nothing else: reading it never runs code (values JSON holds exactly, the usual case,
+are kept as they are). Only files that parsed are kept; a damaged or foreign cache file is
+ignored and the file parsed again. The build points it at ``<data dir>/cache/yaml/`` and keeps
+only the entries of its own inputs. A new entry is written at once by the process that parsed
+the file (a build worker too), into a staging directory that becomes part of the cache only
+when the build succeeds.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import tempfile
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Iterator
 
 #: Bump when what read_yaml returns changes (entries of other versions are never read).
-VERSION = "1"
+VERSION = "2"
+#: Names of the directories where builds stage new entries.
+STAGING = ".staging-"
 _DIRECTORY: ContextVar["_Cache | None"] = ContextVar("kg_parse_cache", default=None)
 
 
@@ -32,27 +38,52 @@ class _Cache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.used: set[str] = set()
-        self.new: dict[str, Any] = {}  # written only when the build succeeds
+        self.staging: Path | None = None  # made when the first entry is written
+
+    def stage(self, key: str, text: str) -> None:
+        """Write a new entry into the staging directory (never raises: just not cached)."""
+        try:
+            if self.staging is None:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                self.staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.directory))
+            with open(self.staging / f"{key}.json", "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except (OSError, ValueError):
+            pass
 
 
 @contextlib.contextmanager
 def parse_cache(directory: Path) -> Iterator[None]:
     """Within the block, :func:`cached_parse` reads entries under ``directory``; when the block
-    succeeds, the new entries are written and those it did not use removed (a failed build
-    leaves the data dir as it was)."""
+    succeeds, the new entries join the cache and those it did not use are removed (a failed
+    build leaves the data dir as it was)."""
     cache = _Cache(directory)
     token = _DIRECTORY.set(cache)
     try:
         yield
+    except BaseException:
+        _discard(cache)
+        raise
     finally:
         _DIRECTORY.reset(token)
-    for key, value in sorted(cache.new.items()):
-        _write(directory / f"{key}.json", value)
+    if cache.staging is not None:
+        for entry in sorted(cache.staging.glob("*.json")):
+            with contextlib.suppress(OSError):
+                os.replace(entry, directory / entry.name)
+        shutil.rmtree(cache.staging, ignore_errors=True)
     if directory.is_dir():
         for entry in directory.glob("*.json"):
             if entry.stem not in cache.used:
                 with contextlib.suppress(OSError):
                     entry.unlink()
+
+
+def _discard(cache: _Cache) -> None:
+    """Remove what a failed build staged (and the cache directory, if that leaves it empty)."""
+    if cache.staging is not None:
+        shutil.rmtree(cache.staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            cache.directory.rmdir()
 
 
 def _entry_key(data: bytes) -> str:
@@ -65,21 +96,6 @@ def keep_parsed(data: bytes) -> None:
     cache = _DIRECTORY.get()
     if cache is not None:
         cache.used.add(_entry_key(data))
-
-
-def pending() -> dict[str, Any]:
-    """The entries this process parsed in the current block, not written yet (a build worker
-    hands them to the build, see :mod:`kg.units.workers`)."""
-    cache = _DIRECTORY.get()
-    return dict(cache.new) if cache is not None else {}
-
-
-def add_pending(entries: dict[str, Any]) -> None:
-    """Keep entries parsed by another process (written when the block succeeds)."""
-    cache = _DIRECTORY.get()
-    if cache is not None:
-        cache.new.update(entries)
-        cache.used.update(entries)
 
 
 def cached_parse(data: bytes, parse: Any) -> Any:
@@ -95,23 +111,31 @@ def cached_parse(data: bytes, parse: Any) -> Any:
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         pass
     value = parse()
-    try:
-        cache.new[key] = encode(value)
-    except TypeError:
-        pass  # a value the encoding does not hold: just not cached
+    text = entry_text(value)
+    if text is not None:
+        cache.stage(key, text)
     return value
 
 
-def _write(path: Path, encoded: Any) -> None:
+def entry_text(value: Any) -> str | None:
+    """The cache entry of a parsed value, or None for a value the encoding does not hold: the
+    value as plain JSON when JSON gives it back exactly (checked by reading it back), else
+    tagged (:func:`encode`).
+
+    >>> entry_text({"a": [1, "b"]}), entry_text({1: "one"})
+    ('["j",{"a":[1,"b"]}]', '["d",1,"one"]')
+    """
     try:
-        text = json.dumps(encoded, ensure_ascii=False, allow_nan=False)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass  # an unwritable data dir: the next build parses again
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        if json.loads(text) == value:
+            return '["j",' + text + "]"
+    except (TypeError, ValueError, RecursionError):
+        pass
+    try:
+        return json.dumps(encode(value), ensure_ascii=False, allow_nan=False,
+                          separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 def encode(value: Any) -> Any:
@@ -153,6 +177,8 @@ def decode(value: Any) -> Any:
     if not isinstance(value, list):
         return value
     tag, items = value[0], value[1:]
+    if tag == "j" and len(items) == 1:  # plain JSON (entry_text)
+        return items[0]
     if tag == "d":
         return {_key(decode(items[i])): decode(items[i + 1]) for i in range(0, len(items), 2)}
     if tag == "l":

@@ -24,7 +24,9 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -80,7 +82,9 @@ class Fragment:
     key: str
     kind: str  # "document" or "annotation"
     name: str  # documents/<id> or annotations/<file name>
-    lines: list[bytes]  # N-Triples lines with their newline, sorted, distinct
+    #: Its N-Triples lines (each with its newline, sorted, distinct) joined: the ``.nt`` file
+    #: (empty for a cached fragment, whose lines stay in that file).
+    data: bytes
     entities: list[EntityRow] = field(default_factory=list)
     relations: list[RelationRow] = field(default_factory=list)
     #: Warnings of the unit, without the file's path (added back by the reader).
@@ -95,6 +99,13 @@ class Fragment:
     nt_sha256: str = ""
     rows_path: Path | None = None
     rows_sha256: str = ""
+    #: A made fragment's files, already written to the cache's staging directory.
+    staged: bool = False
+
+    @property
+    def lines(self) -> list[bytes]:
+        """A made fragment's N-Triples lines."""
+        return self.data.splitlines(keepends=True)
 
     @property
     def rows(self) -> Rows:
@@ -127,7 +138,8 @@ def make_fragment(key: str, kind: str, name: str, part: Corpus, ontology: Ontolo
                   entities: list[EntityRow], relations: list[RelationRow],
                   warnings: list[str], depends: dict[str, Any]) -> Fragment:
     """The fragment of a unit whose items are ``part`` (a corpus holding only them)."""
-    lines = sorted({(line + "\n").encode("utf-8") for line in rdf_lines(part, ontology)})
+    lines = {(line + "\n").encode("utf-8") for line in rdf_lines(part, ontology)}
+    data = b"".join(sorted(lines))
     projection = project(part, ontology)
     nodes = [(n["id"], n["class"], n.get("document"), compact_json(n))
              for n in projection["nodes"]]
@@ -138,7 +150,7 @@ def make_fragment(key: str, kind: str, name: str, part: Corpus, ontology: Ontolo
     index_terms(projection["nodes"], projection["edges"], labels, owners)
     rows = Rows(nodes, edges, sorted(labels),
                 [(text, flag, sorted(owners[(text, flag)])) for text, flag in sorted(owners)])
-    return Fragment(key, kind, name, lines, entities, relations, warnings, depends,
+    return Fragment(key, kind, name, data, entities, relations, warnings, depends,
                     loaded_rows=rows)
 
 
@@ -158,6 +170,7 @@ class FragmentCache:
         self.base: Any = None
         #: Check every part of a fragment when it is looked up, not when it is read.
         self.check_whole = False
+        self._staging: Path | None = None
 
     def get(self, key: str, kind: str, name: str) -> Fragment | None:
         """The cached fragment of ``key``, or None when there is none that reads back exactly
@@ -188,6 +201,17 @@ class FragmentCache:
         if fragment.nt_path is None:
             self.new[fragment.key] = fragment
 
+    def staging(self) -> Path | None:
+        """A directory of this build where the processes making fragments write their files
+        (:func:`stage`), moved into the cache by :meth:`commit`; None if none can be made."""
+        if self._staging is None:
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                self._staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.directory))
+            except OSError:
+                return None
+        return self._staging
+
     def commit(self) -> None:
         """Write the new fragments and the base, and remove the fragments the build did not
         use (never raises: a fragment that could not be written is made again next time)."""
@@ -202,28 +226,67 @@ class FragmentCache:
                 self._write(self.new[key])
         if self.base is not None:
             save_base(self.directory, self.base)
+        self.close()
         with contextlib.suppress(OSError):
             for entry in self.directory.iterdir():
-                if entry.name != BASE and entry.name.split(".", 1)[0] not in self.used:
+                if entry.name.startswith(STAGING):
+                    _remove_stale(entry)
+                elif entry.name != BASE and entry.name.split(".", 1)[0] not in self.used:
                     with contextlib.suppress(OSError):
                         entry.unlink()
+
+    def close(self) -> None:
+        """Remove this build's staging directory (what is left in it was not committed)."""
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+
+    def discard(self) -> None:
+        """Keep nothing of a failed build (the cache directory too, if that leaves it empty)."""
+        self.close()
+        with contextlib.suppress(OSError):
+            self.directory.rmdir()
 
     def _paths(self, key: str) -> tuple[Path, Path, Path]:
         return (self.directory / f"{key}.json", self.directory / f"{key}.nt",
                 self.directory / f"{key}.rows")
 
     def _write(self, fragment: Fragment) -> None:
-        meta_path, nt_path, rows_path = self._paths(fragment.key)
-        data = b"".join(fragment.lines)
-        rows = _rows_text(fragment.rows).encode("utf-8")
-        meta = {"version": FRAGMENT_VERSION, "key": fragment.key, "kind": fragment.kind,
-                "name": fragment.name, "nt_sha256": hashlib.sha256(data).hexdigest(),
-                "rows_sha256": hashlib.sha256(rows).hexdigest(),
-                "entities": fragment.entities, "relations": fragment.relations,
-                "warnings": fragment.warnings, "depends": fragment.depends}
-        _atomic_write(nt_path, data)  # the data first: a .json always has its files
-        _atomic_write(rows_path, rows)
-        _atomic_write(meta_path, compact_json(meta).encode("utf-8"))
+        staged = self._staging if fragment.staged else None
+        if staged is None:
+            stage(fragment, self.directory, atomic=True)  # not staged: written in place
+            return
+        for path in reversed(self._paths(fragment.key)):  # the .json last
+            os.replace(staged / path.name, path)
+
+
+#: Names of the directories where builds stage new fragments.
+STAGING = ".staging-"
+#: A staging directory older than this is a killed build's.
+STALE_SECONDS = 24 * 3600
+
+
+def _remove_stale(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if time.time() - path.stat().st_mtime > STALE_SECONDS:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def stage(fragment: Fragment, directory: Path, *, atomic: bool = False) -> None:
+    """Write a made fragment's three files into ``directory`` (the .json last, so that a
+    .json always has its files; each through a temporary file when ``atomic``); the fragment
+    is then marked staged."""
+    rows = _rows_text(fragment.rows).encode("utf-8")
+    meta = {"version": FRAGMENT_VERSION, "key": fragment.key, "kind": fragment.kind,
+            "name": fragment.name, "nt_sha256": hashlib.sha256(fragment.data).hexdigest(),
+            "rows_sha256": hashlib.sha256(rows).hexdigest(),
+            "entities": fragment.entities, "relations": fragment.relations,
+            "warnings": fragment.warnings, "depends": fragment.depends}
+    write = _atomic_write if atomic else _plain_write
+    write(directory / f"{fragment.key}.nt", fragment.data)
+    write(directory / f"{fragment.key}.rows", rows)
+    write(directory / f"{fragment.key}.json", compact_json(meta).encode("utf-8"))
+    fragment.staged = not atomic
 
 
 def _rows_text(rows: Rows) -> str:
@@ -258,7 +321,7 @@ def _from_json(meta: dict[str, Any], key: str, kind: str, name: str, nt_path: Pa
     if not (isinstance(depends, dict) and isinstance(nt_sha256, str)
             and isinstance(rows_sha256, str)):
         return None
-    return Fragment(key, kind, name, [], entities, relations, warnings, depends,
+    return Fragment(key, kind, name, b"", entities, relations, warnings, depends,
                     nt_path=nt_path, nt_sha256=nt_sha256, rows_path=rows_path,
                     rows_sha256=rows_sha256)
 
@@ -285,6 +348,11 @@ def _read_rows(path: Path, sha256: str, key: str) -> Rows:
         else:
             raise DamagedFragment(key)
     return rows
+
+
+def _plain_write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

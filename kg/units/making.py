@@ -19,7 +19,7 @@ from kg.loaders.quantities import find_quantities
 from kg.loaders.yaml_source import LINE_KEY
 from kg.model import Corpus, Document, Entity
 from kg.ontology import Ontology
-from kg.units.fragment import EntityRow, Fragment, make_fragment
+from kg.units.fragment import EntityRow, Fragment, make_fragment, stage
 
 #: Marks a cached warning that began with its file's path (put back when it is shown).
 RELATIVE = "\0"
@@ -56,8 +56,11 @@ def unit_name(path: Path) -> str:
 class UnitMaker:
     """Makes the fragments of a source's units (see the module docstring)."""
 
-    def __init__(self, documents: list[Document], ontology: Ontology) -> None:
+    def __init__(self, documents: list[Document], ontology: Ontology,
+                 staging: Path | None = None) -> None:
         self.documents = {doc.id: doc for doc in documents}
+        #: Where made fragments' files are written at once (:func:`kg.units.fragment.stage`).
+        self.staging = staging
         self.ontology = ontology
         self.texts = Texts(documents)
         self.shas = {doc.id: doc.sha256 for doc in documents}
@@ -73,10 +76,10 @@ class UnitMaker:
         part.entities.extend(references)
         part.relations.extend(cites)
         part.entities.extend(find_quantities(text))
-        return make_fragment(
+        return self._staged(make_fragment(
             key, "document", f"documents/{doc.id}", part, self.ontology,
             entities=[(e.id, e.type, e.document, 0) for e in part.entities],
-            relations=[(*r.key, 0) for r in part.relations], warnings=[], depends={})
+            relations=[(*r.key, 0) for r in part.relations], warnings=[], depends={}))
 
     def open(self, path: Path) -> None:
         """Read an annotation file (its top level checked)."""
@@ -108,7 +111,7 @@ class UnitMaker:
         warnings = [RELATIVE + w[len(shown):] if w.startswith(shown) else w
                     for w in annotation.warnings]
         lines = [int(raw.get(LINE_KEY, 0)) for raw in annotation.raw_relations]
-        return make_fragment(
+        return self._staged(make_fragment(
             key, "annotation", unit_name(path), Corpus(entities=list(entities),
                                                        relations=relations), self.ontology,
             entities=[(e.id, e.type, e.document, int(raw.get(LINE_KEY, 0)))
@@ -116,4 +119,13 @@ class UnitMaker:
             relations=[(*r.key, line) for r, line in zip(relations, lines, strict=True)],
             warnings=warnings,
             depends={"documents": {d: self.shas[d] for d in sorted(documents)},
-                     "links": dict(sorted(links.items()))})
+                     "links": dict(sorted(links.items()))}))
+
+    def _staged(self, fragment: Fragment) -> Fragment:
+        """The fragment, its files written to the staging directory (if there is one)."""
+        if self.staging is not None:
+            try:
+                stage(fragment, self.staging)
+            except OSError:
+                pass  # not kept: made again next time
+        return fragment

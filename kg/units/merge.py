@@ -354,7 +354,7 @@ def _write_ntriples(fragments: list[Fragment], path: Path, work: Path,
     """The merged, distinct lines of every fragment into ``path``; its entry and line count.
     ``shared`` gets the lines several fragments emit, with how many do."""
     made = [f for f in fragments if f.nt_path is None]
-    in_memory = [line for f in made for line in f.lines]
+    in_memory = [line for f in made for line in f.data.splitlines(keepends=True)]
     in_memory.sort()  # one C-level merge of the made fragments' sorted runs
     sources: list[Iterable[bytes]] = [in_memory]
     sources += [f.line_source() for f in fragments if f.nt_path is not None]

@@ -18,7 +18,7 @@ from typing import Any
 from kg.errors import KgError
 from kg.loaders.corpus import (annotation_files, check_hierarchies, check_source,
                                 read_documents)
-from kg.loaders.parse_cache import add_pending, keep_parsed
+from kg.loaders.parse_cache import keep_parsed
 from kg.model import Document
 from kg.ontology import Ontology
 from kg.units import code_digest
@@ -78,7 +78,7 @@ class _Reading:
                  ontology_digest: str, cache: FragmentCache) -> None:
         self.documents, self.files, self.cache = documents, files, cache
         self.units = Units(documents)
-        self.maker = UnitMaker(documents, ontology)
+        self.maker = UnitMaker(documents, ontology, cache.staging())
         code = code_digest()
         self.doc_keys = {doc.id: fragment_key(code, ontology_digest, *_document_inputs(doc))
                          for doc in documents}
@@ -123,7 +123,7 @@ class _Reading:
         except BaseException:
             runner.terminate()
             raise
-        add_pending(runner.close())
+        runner.close()
         for path, fragment in zip(self.files, self.units.fragments[len(self.documents):],
                                   strict=True):
             shown = " ".join(str(path).split())

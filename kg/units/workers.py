@@ -100,21 +100,18 @@ class Runner:
             process.join(timeout=5)
         self.connections, self.processes = [], []
 
-    def close(self) -> dict[str, Any]:
-        """Stop the workers; the parse-cache entries they made (for the parent to keep)."""
-        entries: dict[str, Any] = {}
-        for worker, connection in enumerate(self.connections):
+    def close(self) -> None:
+        """Stop the workers."""
+        for connection in self.connections:
             try:
                 connection.send(None)
-                entries.update(self._receive(worker))
-            except (OSError, EOFError, RuntimeError, KgError):
+            except (OSError, EOFError):
                 pass
         for process in self.processes:
             process.join(timeout=5)
             if process.is_alive():
                 process.terminate()
         self.connections, self.processes = [], []
-        return entries
 
     def _local(self, job: Job, shared: Any) -> Outcome:
         return execute(self.maker, job, shared)
@@ -175,8 +172,6 @@ def _sendable(outcome: Outcome) -> Any:
 
 def _serve(connection: Any, maker: UnitMaker) -> None:
     """A worker: run the job lists it is sent until told to stop (None) or the parent is gone."""
-    from kg.loaders.parse_cache import pending
-
     while True:
         try:
             message = connection.recv()
@@ -184,7 +179,6 @@ def _serve(connection: Any, maker: UnitMaker) -> None:
             return
         try:
             if message is None:
-                connection.send(dict(pending()))
                 return
             jobs, shared = message
             connection.send([_sendable(execute(maker, job, shared)) for job in jobs])

@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from kg.build import build
 from kg.store import current_build
@@ -26,14 +25,17 @@ def files(store: Path) -> dict[str, bytes]:
 
 @pytest.fixture()
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts the YAML reader parses (kg.loaders.yaml_source._load), as they are parsed."""
+    from kg.loaders import yaml_source
+
     calls: list[str] = []
-    real = yaml.load
+    real = yaml_source._load
 
-    def load(stream: object, Loader: object = None) -> object:  # noqa: N803 - yaml's name
-        calls.append(str(stream)[:40])
-        return real(stream, Loader=Loader)  # noqa: S506 - the loader under test
+    def load(text: str) -> object:
+        calls.append(text[:40])
+        return real(text)
 
-    monkeypatch.setattr(yaml, "load", load)
+    monkeypatch.setattr(yaml_source, "_load", load)
     return calls
 
 

@@ -61,10 +61,11 @@ def rdf_lines(corpus: Corpus, ontology: Ontology) -> set[str]:
     lines: set[str] = set()
 
     def add(triple: tuple) -> None:
-        if all(type(term) is _N3 for term in triple):
-            lines.add(f"{triple[0]} {triple[1]} {triple[2]} .")
+        s, p, o = triple
+        if type(o) is _N3 and type(s) is _N3 and type(p) is _N3:
+            lines.add(f"{s} {p} {o} .")
         else:
-            lines.add(_nt_row(tuple(_rdflib(t) for t in triple)).rstrip("\n"))
+            lines.add(_nt_row((_rdflib(s), _rdflib(p), _rdflib(o))).rstrip("\n"))
 
     _emit(corpus, ontology, add, _iri, _literal)
     return lines

@@ -53,8 +53,8 @@ def rdf_triples(corpus: Corpus, ontology: Ontology) -> set[tuple]:
 
 
 def rdf_lines(corpus: Corpus, ontology: Ontology) -> set[str]:
-    """The triples of a corpus as N-Triples lines, written as rdflib's N-Triples serializer
-    writes them, without making rdflib terms where a line can be written directly (IRIs,
+    """The triples of a corpus as N-Triples lines (each with its newline), written as rdflib's
+    N-Triples serializer writes them, without making rdflib terms where a line can be written directly (IRIs,
     plain and language-tagged strings, integers): the build's hot path."""
     from rdflib.plugins.serializers.nt import _nt_row
 
@@ -63,9 +63,9 @@ def rdf_lines(corpus: Corpus, ontology: Ontology) -> set[str]:
     def add(triple: tuple) -> None:
         s, p, o = triple
         if type(o) is _N3 and type(s) is _N3 and type(p) is _N3:
-            lines.add(f"{s} {p} {o} .")
+            lines.add(f"{s} {p} {o} .\n")
         else:
-            lines.add(_nt_row((_rdflib(s), _rdflib(p), _rdflib(o))).rstrip("\n"))
+            lines.add(_nt_row((_rdflib(s), _rdflib(p), _rdflib(o))))
 
     _emit(corpus, ontology, add, _iri, _literal)
     return lines
@@ -135,7 +135,7 @@ def _emit(corpus: Corpus, ontology: Ontology, add: Any, URIRef: Any,  # noqa: N8
             add((d, URIRef(DCTERMS + "language"), Literal(lang)))
         add((d, ikg("sourceFile"), Literal(doc.file)))
         add((d, ikg("sha256"), Literal(doc.sha256)))
-        for triple in _bibliographic_triples(doc):
+        for triple in _bibliographic_triples(doc, URIRef, Literal):
             add(triple)
     for section in corpus.sections:
         s = node(section.id)
@@ -185,8 +185,8 @@ def _emit(corpus: Corpus, ontology: Ontology, add: Any, URIRef: Any,  # noqa: N8
         for passage in entity.evidence:
             add((e, derived, node(passage.id)))
         for name, value in sorted(entity.properties.items()):
-            add((e, *_property(name, value, ontology)))
-        for triple in _review_triples(e, entity):
+            add((e, *_property(name, value, ontology, URIRef, Literal)))
+        for triple in _review_triples(e, entity, URIRef, Literal):
             add(triple)
     for relation in corpus.relations:
         s, o = node(relation.subject), node(relation.object)
@@ -201,15 +201,14 @@ def _emit(corpus: Corpus, ontology: Ontology, add: Any, URIRef: Any,  # noqa: N8
         add((r, ikg("extractedBy"), Literal(relation.origin)))
         for passage in relation.evidence:
             add((r, derived, node(passage.id)))
-        for triple in _review_triples(r, relation):
+        for triple in _review_triples(r, relation, URIRef, Literal):
             add(triple)
 
 
-def _review_triples(subject: "URIRef", item: Entity | Relation) -> list[tuple]:
+def _review_triples(subject: Any, item: Entity | Relation, URIRef: Any,  # noqa: N803
+                    Literal: Any) -> list[tuple]:  # noqa: N803 - the term factories of _emit
     """A proposal's review status and provenance: ``ikg:status "draft"`` until reviewed,
     ``ikg:proposedBy`` (the rule) and ``ikg:confidence`` for as long as the coding keeps them."""
-    from rdflib import Literal, URIRef
-
     out: list[tuple] = []
     if item.status:  # "draft": proposed by `kg ingest`, not reviewed yet
         out.append((subject, URIRef(IKG + "status"), Literal(item.status)))
@@ -222,7 +221,8 @@ def _review_triples(subject: "URIRef", item: Entity | Relation) -> list[tuple]:
     return out
 
 
-def _bibliographic_triples(doc: Document) -> list[tuple]:
+def _bibliographic_triples(doc: Document, URIRef: Any,  # noqa: N803
+                           Literal: Any) -> list[tuple]:  # noqa: N803 - _emit's factories
     """A document's known bibliographic record: DCTERMS where it has a term, else BIBO.
 
     Authors are ``dcterms:creator`` literals (their order is kept in
@@ -230,8 +230,6 @@ def _bibliographic_triples(doc: Document) -> list[tuple]:
     ``bibo:Journal`` the document ``dcterms:isPartOf``, the landing page ``bibo:uri``.
     """
     import re
-
-    from rdflib import Literal, URIRef
 
     from kg.cite import reference_text
 
@@ -262,10 +260,9 @@ def _bibliographic_triples(doc: Document) -> list[tuple]:
     return out
 
 
-def _property(name: str, value: PropertyValue, ontology: Ontology) -> tuple:
+def _property(name: str, value: PropertyValue, ontology: Ontology, URIRef: Any,  # noqa: N803
+              Literal: Any) -> tuple:  # noqa: N803 - the term factories of _emit
     """The predicate and typed object of one entity property."""
-    from rdflib import Literal, URIRef
-
     if name == "actor":
         return URIRef(IKG + "actor"), URIRef(ontology.concepts[str(value)])
     info = ontology.properties[name]

@@ -173,7 +173,7 @@ def test_the_fast_lines_are_the_lines_of_the_rdflib_terms(source_copy: Path) -> 
                       encoding="utf-8")
     ontology = load_ontology()
     corpus = load_corpus(source_copy, ontology)
-    expected = {_nt_row(t).rstrip("\n") for t in rdf_triples(corpus, ontology)}
+    expected = {_nt_row(t) for t in rdf_triples(corpus, ontology)}
     lines = rdf_lines(corpus, ontology)
     assert lines == expected
     label = next(line for line in lines if "security\\\"" in line and "@en" in line)

@@ -75,16 +75,24 @@ def index_terms(nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]]
     from kg.resolve import labels_of, normalize
     from kg.search import fold, node_texts
 
+    folded: dict[str, str] = {}  # a quote is often on a node and on its edges: fold it once
+
+    def fold_once(text: str) -> str:
+        value = folded.get(text)
+        if value is None:
+            value = folded[text] = fold(text)
+        return value
+
     for node in nodes:
         node_id = node["id"]
         labels.update((norm, node_id, kind) for kind, label in labels_of(node)
                       if (norm := normalize(label)))
         for item in node_texts(node):
-            owners.setdefault((fold(item.text), int(item.kind in ("label", "alt label"))),
+            owners.setdefault((fold_once(item.text), int(item.kind in ("label", "alt label"))),
                               set()).add(node_id)
     for edge in edges:
         for item in edge.get("evidence", []):
-            owners.setdefault((fold(item["quote"]), 0), set()).update(
+            owners.setdefault((fold_once(item["quote"]), 0), set()).update(
                 (edge["source"], edge["target"]))
 
 

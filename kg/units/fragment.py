@@ -138,8 +138,8 @@ def make_fragment(key: str, kind: str, name: str, part: Corpus, ontology: Ontolo
                   entities: list[EntityRow], relations: list[RelationRow],
                   warnings: list[str], depends: dict[str, Any]) -> Fragment:
     """The fragment of a unit whose items are ``part`` (a corpus holding only them)."""
-    lines = {(line + "\n").encode("utf-8") for line in rdf_lines(part, ontology)}
-    data = b"".join(sorted(lines))
+    # code point order is the UTF-8 bytes' order: sort the text, encode it once
+    data = "".join(sorted(rdf_lines(part, ontology))).encode("utf-8")
     projection = project(part, ontology)
     nodes = [(n["id"], n["class"], n.get("document"), compact_json(n))
              for n in projection["nodes"]]

@@ -10,7 +10,7 @@ from kg.model import Corpus, Document, Entity, Passage, PropertyValue, Relation
 from kg.ontology import CITO, DCTERMS, ID, IKG, SKOS, XSD, Ontology
 
 if TYPE_CHECKING:
-    from rdflib import Graph, URIRef
+    from rdflib import Graph
 
 PROV = "http://www.w3.org/ns/prov#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

@@ -15,7 +15,7 @@ import mmap
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from kg.units.delta import StaleBase
 from kg.units.fragment import compact_json
@@ -44,25 +44,27 @@ class Layout:
                    [int(n) for n in nodes])
 
 
-def graph_json(header: dict[str, Any], nodes: Iterable[str], edges: Iterable[str],
-               layout: Layout | None = None) -> Iterator[str]:
-    """The text of ``graph.json``: ``header`` (documents, classes, relations) with the node and
-    edge JSON texts, in the order given; equal to :func:`compact_json` of the whole projection
-    plus a newline. ``layout``, if given, gets where the texts are.
+def graph_json(header: dict[str, Any], nodes: list[str], edges: list[str],
+               layout: Layout | None = None) -> Iterator[bytes]:
+    """The bytes of ``graph.json`` in chunks: ``header`` (documents, classes, relations) with
+    the node and edge JSON texts, in the order given; equal to :func:`compact_json` of the
+    whole projection plus a newline. ``layout``, if given, gets where the texts are.
 
-    >>> "".join(graph_json({"classes": {}, "documents": {}, "relations": {}}, ['{"id":"a"}'], []))
-    '{"classes":{},"documents":{},"edges":[],"nodes":[{"id":"a"}],"relations":{}}\\n'
+    >>> b"".join(graph_json({"classes": {}, "documents": {}, "relations": {}}, ['{"id":"a"}'], []))
+    b'{"classes":{},"documents":{},"edges":[],"nodes":[{"id":"a"}],"relations":{}}\\n'
     """
-    start, middle, end = frame(header)
+    start, middle, end = (part.encode("utf-8") for part in frame(header))
+    edge_lengths: list[int] = []
+    node_lengths: list[int] = []
     yield start
-    yield from _joined(edges, layout.edges if layout is not None else None)
+    yield from _joined(edges, edge_lengths)
     yield middle
-    yield from _joined(nodes, layout.nodes if layout is not None else None)
+    yield from _joined(nodes, node_lengths)
     yield end
     if layout is not None:
-        layout.edges_start = len(start.encode("utf-8"))
-        layout.nodes_start = (layout.edges_start + _span(layout.edges)
-                              + len(middle.encode("utf-8")))
+        layout.edges, layout.nodes = edge_lengths, node_lengths
+        layout.edges_start = len(start)
+        layout.nodes_start = layout.edges_start + _span(edge_lengths) + len(middle)
 
 
 def frame(header: dict[str, Any]) -> tuple[str, str, str]:
@@ -72,13 +74,18 @@ def frame(header: dict[str, Any]) -> tuple[str, str, str]:
             '],"relations":' + compact_json(header["relations"]) + "}\n")
 
 
-def _joined(texts: Iterable[str], lengths: list[int] | None) -> Iterator[str]:
-    first = True
-    for text in texts:
-        if lengths is not None:
-            lengths.append(len(text) if text.isascii() else len(text.encode("utf-8")))
-        yield text if first else "," + text
-        first = False
+#: Texts joined and encoded at a time.
+CHUNK = 4096
+
+
+def _joined(texts: list[str], lengths: list[int]) -> Iterator[bytes]:
+    """The texts with commas between, encoded, in chunks; ``lengths`` gets each one's bytes."""
+    for at in range(0, len(texts), CHUNK):
+        part = texts[at:at + CHUNK]
+        joined = ",".join(part)
+        lengths.extend(map(len, part) if joined.isascii()
+                       else (len(text.encode("utf-8")) for text in part))
+        yield (b"," if at else b"") + joined.encode("utf-8")
 
 
 def _span(lengths: list[int]) -> int:

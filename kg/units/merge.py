@@ -13,8 +13,10 @@ the changed units' in a rebuild).
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import heapq
+import itertools
 import multiprocessing
 import os
 import resource
@@ -99,9 +101,9 @@ def _write_full(fragments: list[Fragment], header: dict[str, Any], work: Path) -
         nt_entry, triples = _write_ntriples(fragments, work / GRAPH_NT, work, shared)
         syncs.start(work / GRAPH_NT)
         layout = Layout()
-        json_entry = _write_text(
-            graph_json(header, (n[3] for n in heapq.merge(*(r.nodes for r in rows))),
-                       (t for _k, t in heapq.merge(*(r.edges for r in rows))), layout),
+        json_entry, _lines = _write_chunks(
+            graph_json(header, [n[3] for n in _merged(r.nodes for r in rows)],
+                       [t for _k, t in _merged(r.edges for r in rows)], layout),
             work / GRAPH_JSON)
         syncs.start(work / GRAPH_JSON)
         owners, index_entry = index.result()
@@ -242,9 +244,14 @@ def write_index(fragments: list[Fragment], header: dict[str, Any],
                     counts[(text, flag, node_id)] = counts.get((text, flag, node_id), 1) + 1
                 else:
                     have.add(node_id)
-    write_index_rows(header, heapq.merge(*(f.rows.nodes for f in fragments)),
-                     heapq.merge(*(f.rows.edges for f in fragments)), labels, owners, path)
+    write_index_rows(header, _merged(f.rows.nodes for f in fragments),
+                     _merged(f.rows.edges for f in fragments), labels, owners, path)
     return counts
+
+
+def _merged(runs: Iterable[list[Any]]) -> list[Any]:
+    """Sorted runs merged into one list (one sort: it finds the runs, and compares in C)."""
+    return sorted(itertools.chain.from_iterable(runs))
 
 
 def update_index_file(previous: Previous, header: dict[str, Any],
@@ -353,11 +360,15 @@ def _write_ntriples(fragments: list[Fragment], path: Path, work: Path,
                     shared: dict[bytes, int]) -> tuple[dict[str, Any], int]:
     """The merged, distinct lines of every fragment into ``path``; its entry and line count.
     ``shared`` gets the lines several fragments emit, with how many do."""
-    made = [f for f in fragments if f.nt_path is None]
-    in_memory = [line for f in made for line in f.data.splitlines(keepends=True)]
+    in_memory: list[bytes] = []
+    for fragment in fragments:
+        if fragment.nt_path is None:
+            in_memory.extend(fragment.data.splitlines(keepends=True))
     in_memory.sort()  # one C-level merge of the made fragments' sorted runs
     sources: list[Iterable[bytes]] = [in_memory]
     sources += [f.line_source() for f in fragments if f.nt_path is not None]
+    if len(sources) == 1:  # all in memory (a clean build)
+        return _write_sorted(in_memory, path, shared)
     limit = _open_files_limit()
     level = 0
     while len(sources) > limit:  # merge groups into sorted runs first
@@ -400,6 +411,21 @@ def _write_lines(lines: Iterable[bytes], path: Path,
         return sink.close(), count
 
 
+def _write_sorted(lines: list[bytes], path: Path,
+                  shared: dict[bytes, int]) -> tuple[dict[str, Any], int]:
+    """:func:`_write_lines` of sorted lines held in a list, counted and joined in C."""
+    counts = collections.Counter(lines)  # its keys in first-seen order: sorted, distinct
+    if len(counts) < len(lines):
+        for line, n in counts.items():
+            if n > 1:
+                shared[line] = shared.get(line, 1) + n - 1
+    distinct = iter(counts)
+    with Sink(path) as sink:
+        while chunk := b"".join(itertools.islice(distinct, BLOCK >> 7)):
+            sink.put(chunk)
+        return sink.close(), len(counts)
+
+
 def _write_chunks(chunks: Iterable[bytes], path: Path) -> tuple[dict[str, Any], int]:
     """Write chunks of bytes to ``path``; its entry and line count."""
     count = 0
@@ -408,20 +434,6 @@ def _write_chunks(chunks: Iterable[bytes], path: Path) -> tuple[dict[str, Any], 
             count += chunk.count(b"\n")
             sink.put(chunk)
         return sink.close(), count
-
-
-def _write_text(chunks: Iterable[str], path: Path) -> dict[str, Any]:
-    block: list[str] = []
-    pending = 0
-    with Sink(path) as sink:
-        for chunk in chunks:
-            block.append(chunk)
-            pending += len(chunk)
-            if pending >= BLOCK:
-                sink.put("".join(block).encode("utf-8"))
-                block, pending = [], 0
-        sink.put("".join(block).encode("utf-8"))
-        return sink.close()
 
 
 def _open_files_limit() -> int:

@@ -92,7 +92,7 @@ def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, engine: 
             "source_path": str(source.resolve()),
             "shacl_conforms": True if used else None,
             "shacl_engine": used,
-            "inputs": _input_digests(source),
+            "inputs": _input_digests(source, units.digests),
             "ontology": ontology_digests,
         }
         path, manifest = save_files(data_dir, work=work, digest=written.digest,
@@ -124,7 +124,8 @@ def _previous(data_dir: Path, cache: Any, fragments: list[Any]) -> Any:
         graph_nt, nt_sha = build_dir / GRAPH_NT, files[GRAPH_NT]["sha256"]
         index, index_sha = build_dir / INDEX, files[INDEX]["sha256"]
         graph_json, json_sha = build_dir / GRAPH_JSON, files[GRAPH_JSON]["sha256"]
-    except (KgError, KeyError, TypeError):  # no store yet, or a damaged one
+        int(manifest["triples"])
+    except (KgError, KeyError, TypeError, ValueError):  # no store yet, or a damaged one
         return None
     keys = {f.key for f in fragments}
     added = [f for f in fragments if f.key not in base.fragments]
@@ -143,8 +144,8 @@ def _previous(data_dir: Path, cache: Any, fragments: list[Any]) -> Any:
             json_sha = ""
     except OSError:
         return None
-    return Previous(base, graph_nt, nt_sha, index, index_sha, graph_json, json_sha, removed,
-                    added)
+    return Previous(base, graph_nt, nt_sha, index, index_sha, graph_json, json_sha,
+                    int(manifest["triples"]), removed, added)
 
 
 def _validate(ntriples: Path, source: Path, engine: str) -> str:
@@ -167,7 +168,10 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _input_digests(source: Path) -> dict[str, str]:
+def _input_digests(source: Path, known: dict[str, str]) -> dict[str, str]:
+    """SHA-256 of every file in the source's documents/ and annotations/ (those the build
+    read, ``known``, as they were read)."""
     files = sorted(p for sub in ("documents", "annotations") for p in (source / sub).glob("*")
                    if p.is_file())
-    return {str(p.relative_to(source)): _sha256(p) for p in files}
+    names = {p: p.relative_to(source).as_posix() for p in files}
+    return {name: known.get(name) or _sha256(p) for p, name in names.items()}

@@ -41,6 +41,7 @@ FRAGMENT_MODULES = (
     "kg.loaders.yaml_source", "kg.model", "kg.ontology", "kg.projection", "kg.queries",
     "kg.resolve", "kg.search", "kg.units", "kg.units.fragment", "kg.units.making",
     "kg.units.delta", "kg.units.graph_json", "kg.units.merge", "kg.units.reader", "kg.units.sink",
+    "kg.units.splice",
     "kg.units.workers",
 )
 

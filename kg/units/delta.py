@@ -12,21 +12,19 @@ clean builds).
 
 from __future__ import annotations
 
-import bisect
 import contextlib
-import hashlib
 import json
 import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from kg.units.fragment import Fragment
 
 BASE = "base.json"
-BASE_VERSION = 2
+BASE_VERSION = 3
 
 #: A row of the index's text owners: (folded text, 1 for a label else 0, owner id).
 OwnerRow = tuple[str, int, str]
@@ -67,7 +65,11 @@ def load_base(directory: Path) -> Base | None:
         if data.get("version") != BASE_VERSION:
             return None
         fragments = {str(k): (str(kind), str(name)) for k, kind, name in data["fragments"]}
-        shared = {str(line).encode("utf-8"): int(count) for line, count in data["shared"]}
+        text, counts = data["shared"]
+        *lines, rest = str(text).encode("utf-8").split(b"\n")
+        if rest:
+            return None
+        shared = dict(zip([line + b"\n" for line in lines], map(int, counts), strict=True))
         owners = {(str(text), int(label), str(owner)): int(count)
                   for text, label, owner, count in data["owners"]}
         stamps = {str(name): [int(v) for v in stamp] for name, stamp in data["stamps"].items()}
@@ -81,90 +83,74 @@ def load_base(directory: Path) -> Base | None:
 
 def save_base(directory: Path, base: Base) -> None:
     """Keep ``base`` in the unit cache (never raises: without it the next build merges all)."""
+    shared = sorted(base.shared)
     data = {"version": BASE_VERSION, "build": base.build, "nodes": base.nodes,
             "stamps": base.stamps, "layout": base.layout.to_json(),
             "fragments": [[k, kind, name] for k, (kind, name) in sorted(base.fragments.items())],
-            "shared": [[line.decode("utf-8"), count]
-                       for line, count in sorted(base.shared.items())],
+            # the lines as one text (each ends with its newline), then their counts
+            "shared": [b"".join(shared).decode("utf-8"), [base.shared[k] for k in shared]],
             "owners": [[*row, count] for row, count in sorted(base.owners.items())]}
     with contextlib.suppress(OSError, ValueError):
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, directory / BASE)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text)
+            os.replace(tmp, directory / BASE)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 class StaleBase(Exception):
     """The old graph.nt does not match the digest its build recorded: merge everything."""
 
 
-#: Bytes of the old graph.nt read at a time.
-BLOCK = 1 << 20
-
-
-def delta_chunks(old_nt: Path, old_sha256: str, removed: list[Fragment],
-                 added: list[Fragment], shared: dict[bytes, int]) -> Iterator[bytes]:
-    """The new ``graph.nt`` as chunks of whole lines, in order; ``shared`` is updated in place
-    to the new counts. Raises :class:`StaleBase` (after the last chunk) if the old file was not
-    what its build recorded (``old_sha256``; "" when the caller knows it is unchanged).
-    Unchanged stretches of the old file are copied as they are, without splitting them."""
+def delta_segments(old: Any, removed: list[Fragment], added: list[Fragment],
+                   shared: dict[bytes, int]) -> tuple[list[Any], int]:
+    """The new ``graph.nt`` as :mod:`kg.units.splice` segments of the old one (``old``, its
+    bytes or mapping: sorted lines, each with its newline), and how many lines it gains (or
+    loses: a negative count); ``shared`` is updated in place to the new counts. Each changed
+    line is found by a binary search; the stretches between are copied as they are."""
+    if len(old) and old[len(old) - 1:] != b"\n":  # not a file this kg wrote
+        raise StaleBase
     change: Counter[bytes] = Counter()
     for fragment in removed:
         change.subtract(fragment.line_source())
     for fragment in added:
         change.update(fragment.line_source())
-    pending = sorted(line for line, n in change.items() if n)
-    sha = hashlib.sha256() if old_sha256 else None
-    index = 0  # the next pending line
-    carry = b""
-    with open(old_nt, "rb") as handle:
-        while True:
-            block = handle.read(BLOCK)
-            if sha is not None:
-                sha.update(block)
-            if not block:
-                break
-            text = carry + block
-            cut = text.rfind(b"\n") + 1
-            carry = text[cut:]
-            if not cut:
-                continue
-            last = text[text.rfind(b"\n", 0, cut - 1) + 1:cut]
-            if index == len(pending) or pending[index] > last:
-                yield text[:cut]  # nothing changes here
-                continue
-            lines = text[:cut].splitlines(keepends=True)
-            end = index
-            while end < len(pending) and pending[end] <= last:
-                end += 1
-            yield from _merge_block(lines, pending[index:end], change, shared)
-            index = end
-    if carry:  # a last line without its newline: not a file this kg wrote
-        raise StaleBase
-    for new in pending[index:]:
-        if _count(shared, new, change[new]) > 0:
-            yield new
-    if sha is not None and sha.hexdigest() != old_sha256:
-        raise StaleBase
-
-
-def _merge_block(lines: list[bytes], pending: list[bytes], change: Counter[bytes],
-                 shared: dict[bytes, int]) -> Iterator[bytes]:
-    """One block's lines with the pending lines that sort into it merged in or dropped."""
-    start = 0
-    for line in pending:
-        at = bisect.bisect_left(lines, line, start)
-        if at > start:
-            yield b"".join(lines[start:at])
-        start = at
-        if at < len(lines) and lines[at] == line:  # an old line: kept while emitted
-            start = at + 1
-            if _count(shared, line, shared.get(line, 1) + change[line]) > 0:
-                yield line
+    segments: list[Any] = []
+    gained = 0
+    here = 0  # the old file is copied up to here
+    for line in sorted(line for line, n in change.items() if n):
+        at = _first_at_least(old, line, here)
+        if old[at:at + len(line)] == line:  # an old line: kept while a fragment emits it
+            if _count(shared, line, shared.get(line, 1) + change[line]) <= 0:
+                segments.append((here, at))
+                here = at + len(line)
+                gained -= 1
         elif _count(shared, line, change[line]) > 0:  # a new line
-            yield line
-    if start < len(lines):
-        yield b"".join(lines[start:])
+            segments += [(here, at), line]
+            here = at
+            gained += 1
+    segments.append((here, len(old)))
+    return segments, gained
+
+
+def _first_at_least(old: Any, line: bytes, low: int) -> int:
+    """Where the first line of ``old`` from ``low`` (a line start) that sorts at or after
+    ``line`` starts (the end of ``old`` if none does)."""
+    high = len(old)
+    while low < high:
+        middle = (low + high) // 2
+        start = old.rfind(b"\n", low, middle) + 1 or low  # the line holding ``middle``
+        end = old.find(b"\n", start) + 1
+        if old[start:end] < line:
+            low = end
+        else:
+            high = start
+    return low
 
 
 def _count(shared: dict[bytes, int], line: bytes, count: int) -> int:

@@ -11,14 +11,13 @@ in place: what a whole write gives, byte for byte, without reading every unit's 
 from __future__ import annotations
 
 import bisect
-import mmap
 from dataclasses import dataclass, field
 from itertools import accumulate
-from pathlib import Path
 from typing import Any, Iterator
 
 from kg.units.delta import StaleBase
 from kg.units.fragment import compact_json
+from kg.units.splice import Segment
 
 #: A key of the edges (source, relation, target) or of the nodes (id,), and its JSON text.
 Keyed = tuple[tuple[str, ...], bytes]
@@ -40,8 +39,8 @@ class Layout:
     @classmethod
     def from_json(cls, data: Any) -> "Layout":
         (edges_start, *edges), (nodes_start, *nodes) = data
-        return cls(int(edges_start), [int(n) for n in edges], int(nodes_start),
-                   [int(n) for n in nodes])
+        return cls(int(edges_start), list(map(int, edges)), int(nodes_start),
+                   list(map(int, nodes)))
 
 
 def graph_json(header: dict[str, Any], nodes: list[str], edges: list[str],
@@ -93,39 +92,33 @@ def _span(lengths: list[int]) -> int:
     return sum(lengths) + max(0, len(lengths) - 1)
 
 
-def spliced_json(header: dict[str, Any], old: Path, old_layout: Layout,
+def spliced_json(header: dict[str, Any], old_size: int, old_layout: Layout,
                  edges: tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[Keyed]],
                  nodes: tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[Keyed]],
-                 layout: Layout) -> Iterator[bytes]:
-    """The new graph.json as chunks: the ``old`` file (laid out as ``old_layout``) with, for
-    edges and for nodes, ``(keys of the old texts in order, keys gone, (key, text) added)``;
-    ``layout`` gets the new file's layout. Raises :class:`StaleBase` if the old file does not
-    match its layout."""
+                 layout: Layout) -> list[Segment]:
+    """The new graph.json as :mod:`kg.units.splice` segments of the old file (``old_size``
+    bytes, laid out as ``old_layout``) with, for edges and for nodes, ``(keys of the old texts
+    in order, keys gone, (key, text) added)``; ``layout`` gets the new file's layout. Raises
+    :class:`StaleBase` if the old file does not match its layout."""
     start, middle, end = (part.encode("utf-8") for part in frame(header))
-    with open(old, "rb") as handle:
-        try:
-            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError:  # an empty file
-            raise StaleBase from None
-    with data:
-        layout.edges_start = len(start)
-        yield start
-        yield from _spliced(data, old_layout.edges_start, old_layout.edges, *edges,
-                            layout.edges)
-        yield middle
-        layout.nodes_start = layout.edges_start + _span(layout.edges) + len(middle)
-        yield from _spliced(data, old_layout.nodes_start, old_layout.nodes, *nodes,
-                            layout.nodes)
-        yield end
-        if old_layout.nodes_start + _span(old_layout.nodes) > len(data):
-            raise StaleBase
+    if old_layout.nodes_start + _span(old_layout.nodes) > old_size:
+        raise StaleBase
+    segments: list[Segment] = [start]
+    layout.edges_start = len(start)
+    _spliced(segments, old_layout.edges_start, old_layout.edges, *edges, layout.edges)
+    segments.append(middle)
+    layout.nodes_start = layout.edges_start + _span(layout.edges) + len(middle)
+    _spliced(segments, old_layout.nodes_start, old_layout.nodes, *nodes, layout.nodes)
+    segments.append(end)
+    return segments
 
 
-def _spliced(data: mmap.mmap, start: int, lengths: list[int], keys: list[tuple[str, ...]],
-             gone: list[tuple[str, ...]], added: list[Keyed],
-             new_lengths: list[int]) -> Iterator[bytes]:
-    """One list's texts, the old ones at ``start`` in ``data`` (``keys`` in order, unique)
-    less those ``gone``, with ``added`` put in key order; ``new_lengths`` gets their lengths."""
+def _spliced(segments: list[Segment], start: int, lengths: list[int],
+             keys: list[tuple[str, ...]], gone: list[tuple[str, ...]], added: list[Keyed],
+             new_lengths: list[int]) -> None:
+    """Add to ``segments`` one list's texts, the old ones at ``start`` in the old file
+    (``keys`` in order, unique) less those ``gone``, with ``added`` put in key order;
+    ``new_lengths`` gets their lengths."""
     if len(keys) != len(lengths):
         raise StaleBase
     starts = [start + offset + i for i, offset in enumerate(accumulate(lengths, initial=0))]
@@ -137,12 +130,12 @@ def _spliced(data: mmap.mmap, start: int, lengths: list[int], keys: list[tuple[s
     for key, text in added:
         events.append((bisect.bisect_left(keys, key), 0, key, text))
     events.sort()  # at one place: the added texts in key order, then the old one dropped
-    pieces: list[bytes] = []
+    pieces: list[Segment] = []
     here = 0
 
     def old_run(first: int, last: int) -> None:  # old texts first..last-1, commas between
         if first < last:
-            pieces.append(data[starts[first]:starts[last - 1] + lengths[last - 1]])
+            pieces.append((starts[first], starts[last - 1] + lengths[last - 1]))
             new_lengths.extend(lengths[first:last])
 
     for at, dropped, _key, text in events:
@@ -156,5 +149,5 @@ def _spliced(data: mmap.mmap, start: int, lengths: list[int], keys: list[tuple[s
     old_run(here, len(keys))
     for i, piece in enumerate(pieces):
         if i:
-            yield b","
-        yield piece
+            segments.append(b",")
+        segments.append(piece)

@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from kg.digest import build_digest
-from kg.units.delta import Base, OwnerRow, StaleBase, delta_chunks
+from kg.units.delta import Base, OwnerRow, StaleBase, delta_segments
 from kg.units.fragment import Fragment
 from kg.units.graph_json import Layout, graph_json, spliced_json
 from kg.units.sink import Sink
+from kg.units.splice import OldFile, Segment, write_spliced
 
 GRAPH_NT, GRAPH_JSON, INDEX = "graph.nt", "graph.json", "index.sqlite"
 #: Bytes gathered before a write (and a digest update).
@@ -50,6 +51,8 @@ class Previous:
     graph_json: Path
     #: The files' recorded digests ("" for a file known unchanged since its build wrote it).
     json_sha256: str
+    #: How many triples (lines of graph.nt) it has.
+    triples: int
     #: Its fragments that this build does not use, and this build's fragments it did not use.
     removed: list[Fragment]
     added: list[Fragment]
@@ -126,13 +129,16 @@ def _write_delta(fragments: list[Fragment], header: dict[str, Any], work: Path,
     syncs = _Syncs()
     try:
         shared = dict(previous.base.shared)
-        nt_entry, triples = _write_chunks(
-            delta_chunks(previous.graph_nt, previous.sha256, previous.removed,
-                         previous.added, shared), work / GRAPH_NT)
+        with OldFile(previous.graph_nt, previous.sha256) as old:
+            segments, gained = delta_segments(old.data, previous.removed, previous.added,
+                                              shared)
+            nt_entry = write_spliced(old, segments, work / GRAPH_NT)
+        triples = previous.triples + gained
         syncs.start(work / GRAPH_NT)
         layout = Layout()
-        json_entry, _lines = _write_chunks(_graph_json_delta(header, previous, layout),
-                                           work / GRAPH_JSON)
+        with OldFile(previous.graph_json, previous.json_sha256) as old:
+            json_entry = write_spliced(
+                old, _graph_json_delta(header, previous, old.size, layout), work / GRAPH_JSON)
         syncs.start(work / GRAPH_JSON)
         owners, index_entry = index.result()
     except BaseException:
@@ -144,13 +150,11 @@ def _write_delta(fragments: list[Fragment], header: dict[str, Any], work: Path,
                                     INDEX: index_entry}, shared, owners, "delta", nodes, layout)
 
 
-def _graph_json_delta(header: dict[str, Any], previous: Previous,
-                      layout: Layout) -> Iterator[bytes]:
+def _graph_json_delta(header: dict[str, Any], previous: Previous, old_size: int,
+                      layout: Layout) -> list[Segment]:
     """graph.json of a rebuild (:func:`kg.units.graph_json.spliced_json`), the keys of the
-    previous file's texts read from the previous index. Raises :class:`StaleBase` if either
-    file is not what its build recorded."""
-    if previous.json_sha256 and _sha256(previous.graph_json) != previous.json_sha256:
-        raise StaleBase
+    previous file's texts read from the previous index. Raises :class:`StaleBase` if the
+    index cannot be read or the old file does not match its layout."""
     try:
         conn = sqlite3.connect(f"file:{previous.index}?mode=ro", uri=True)
         try:
@@ -167,8 +171,7 @@ def _graph_json_delta(header: dict[str, Any], previous: Previous,
              [(key, text.encode("utf-8")) for r in added for key, text in r.edges])
     nodes = (node_keys, [(n[0],) for r in removed for n in r.nodes],
              [((n[0],), n[3].encode("utf-8")) for r in added for n in r.nodes])
-    yield from spliced_json(header, previous.graph_json, previous.base.layout, edges, nodes,
-                            layout)
+    return spliced_json(header, old_size, previous.base.layout, edges, nodes, layout)
 
 
 def _written(work: Path, triples: int, entries: dict[str, dict[str, Any]],

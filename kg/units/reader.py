@@ -42,6 +42,8 @@ class Units:
     made: int = 0
     #: How many processes made them.
     workers: int = 1
+    #: SHA-256 of the source files read, by path in the source ("documents/a.txt").
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 def read_units(source: Path, ontology: Ontology, ontology_digest: str,
@@ -78,6 +80,7 @@ class _Reading:
                  ontology_digest: str, cache: FragmentCache) -> None:
         self.documents, self.files, self.cache = documents, files, cache
         self.units = Units(documents)
+        self.units.digests.update((f"documents/{doc.file}", doc.sha256) for doc in documents)
         self.maker = UnitMaker(documents, ontology, cache.staging())
         code = code_digest()
         self.doc_keys = {doc.id: fragment_key(code, ontology_digest, *_document_inputs(doc))
@@ -91,8 +94,9 @@ class _Reading:
                 raise KgError(f"cannot read file: {exc.strerror}", where=str(path)) from None
             keep_parsed(data)
             self.sizes[path] = len(data)
+            digest = self.units.digests[unit_name(path)] = hashlib.sha256(data).hexdigest()
             self.keys[path] = fragment_key(code, ontology_digest, "annotation",
-                                           unit_name(path), hashlib.sha256(data).hexdigest())
+                                           unit_name(path), digest)
 
     def read(self) -> Units:
         doc_cached = {doc.id: self.cache.get(self.doc_keys[doc.id], "document",

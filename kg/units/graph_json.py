@@ -11,6 +11,7 @@ in place: what a whole write gives, byte for byte, without reading every unit's 
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any, Iterator
@@ -92,51 +93,79 @@ def _span(lengths: list[int]) -> int:
     return sum(lengths) + max(0, len(lengths) - 1)
 
 
-def spliced_json(header: dict[str, Any], old_size: int, old_layout: Layout,
-                 edges: tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[Keyed]],
-                 nodes: tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[Keyed]],
+def spliced_json(header: dict[str, Any], old: Any, old_layout: Layout,
+                 edges: tuple[list[tuple[str, ...]], list[Keyed]],
+                 nodes: tuple[list[tuple[str, ...]], list[Keyed]],
                  layout: Layout) -> list[Segment]:
-    """The new graph.json as :mod:`kg.units.splice` segments of the old file (``old_size``
-    bytes, laid out as ``old_layout``) with, for edges and for nodes, ``(keys of the old texts
-    in order, keys gone, (key, text) added)``; ``layout`` gets the new file's layout. Raises
-    :class:`StaleBase` if the old file does not match its layout."""
+    """The new graph.json as :mod:`kg.units.splice` segments of the old file (``old``, its
+    bytes or mapping, laid out as ``old_layout``) with, for edges and for nodes, ``(keys
+    gone, (key, text) added)``; ``layout`` gets the new file's layout. Each key is found by a
+    binary search of the old texts. Raises :class:`StaleBase` if the old file does not match
+    its layout."""
     start, middle, end = (part.encode("utf-8") for part in frame(header))
-    if old_layout.nodes_start + _span(old_layout.nodes) > old_size:
+    if old_layout.nodes_start + _span(old_layout.nodes) > len(old):
         raise StaleBase
     segments: list[Segment] = [start]
     layout.edges_start = len(start)
-    _spliced(segments, old_layout.edges_start, old_layout.edges, *edges, layout.edges)
+    _spliced(segments, _OldTexts(old, old_layout.edges_start, old_layout.edges, EDGE_KEY),
+             *edges, layout.edges)
     segments.append(middle)
     layout.nodes_start = layout.edges_start + _span(layout.edges) + len(middle)
-    _spliced(segments, old_layout.nodes_start, old_layout.nodes, *nodes, layout.nodes)
+    _spliced(segments, _OldTexts(old, old_layout.nodes_start, old_layout.nodes, NODE_KEY),
+             *nodes, layout.nodes)
     segments.append(end)
     return segments
 
 
-def _spliced(segments: list[Segment], start: int, lengths: list[int],
-             keys: list[tuple[str, ...]], gone: list[tuple[str, ...]], added: list[Keyed],
-             new_lengths: list[int]) -> None:
-    """Add to ``segments`` one list's texts, the old ones at ``start`` in the old file
-    (``keys`` in order, unique) less those ``gone``, with ``added`` put in key order;
-    ``new_lengths`` gets their lengths."""
-    if len(keys) != len(lengths):
-        raise StaleBase
-    starts = [start + offset + i for i, offset in enumerate(accumulate(lengths, initial=0))]
+#: The fields of an edge's and of a node's JSON that make its key (the order of the lists).
+EDGE_KEY = ("source", "relation", "target")
+NODE_KEY = ("id",)
+
+
+class _OldTexts:
+    """The keys of one list of the old file's texts, as a sequence (read as they are asked
+    for: a binary search reads a few dozen)."""
+
+    def __init__(self, data: Any, start: int, lengths: list[int], fields: tuple[str, ...]):
+        self.data, self.lengths, self.fields = data, lengths, fields
+        self.starts = [start + offset + i
+                       for i, offset in enumerate(accumulate(lengths, initial=0))]
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __getitem__(self, i: int) -> tuple[str, ...]:
+        begin = self.starts[i]
+        try:
+            item = json.loads(self.data[begin:begin + self.lengths[i]])
+            return tuple(str(item[name]) for name in self.fields)
+        except (ValueError, TypeError, KeyError):
+            raise StaleBase from None
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Where texts ``first`` to ``last - 1`` are, commas between."""
+        return self.starts[first], self.starts[last - 1] + self.lengths[last - 1]
+
+
+def _spliced(segments: list[Segment], old: _OldTexts, gone: list[tuple[str, ...]],
+             added: list[Keyed], new_lengths: list[int]) -> None:
+    """Add to ``segments`` one list's texts: the ``old`` ones (unique keys, in order) less
+    those ``gone``, with ``added`` put in key order; ``new_lengths`` gets their lengths."""
     events: list[tuple[int, int, tuple[str, ...], bytes]] = []
     for key in gone:
-        at = bisect.bisect_left(keys, key)
-        if at < len(keys) and keys[at] == key:
+        at = bisect.bisect_left(old, key)
+        if at < len(old) and old[at] == key:
             events.append((at, 1, key, b""))
     for key, text in added:
-        events.append((bisect.bisect_left(keys, key), 0, key, text))
+        events.append((bisect.bisect_left(old, key), 0, key, text))
     events.sort()  # at one place: the added texts in key order, then the old one dropped
     pieces: list[Segment] = []
     here = 0
 
     def old_run(first: int, last: int) -> None:  # old texts first..last-1, commas between
         if first < last:
-            pieces.append((starts[first], starts[last - 1] + lengths[last - 1]))
-            new_lengths.extend(lengths[first:last])
+            pieces.append(old.span(first, last))
+            new_lengths.extend(old.lengths[first:last])
 
     for at, dropped, _key, text in events:
         old_run(here, at)
@@ -146,7 +175,7 @@ def _spliced(segments: list[Segment], start: int, lengths: list[int],
         else:
             pieces.append(text)
             new_lengths.append(len(text))
-    old_run(here, len(keys))
+    old_run(here, len(old))
     for i, piece in enumerate(pieces):
         if i:
             segments.append(b",")

@@ -20,7 +20,6 @@ import itertools
 import multiprocessing
 import os
 import resource
-import sqlite3
 import threading
 import traceback
 from dataclasses import dataclass
@@ -138,7 +137,7 @@ def _write_delta(fragments: list[Fragment], header: dict[str, Any], work: Path,
         layout = Layout()
         with OldFile(previous.graph_json, previous.json_sha256) as old:
             json_entry = write_spliced(
-                old, _graph_json_delta(header, previous, old.size, layout), work / GRAPH_JSON)
+                old, _graph_json_delta(header, previous, old, layout), work / GRAPH_JSON)
         syncs.start(work / GRAPH_JSON)
         owners, index_entry = index.result()
     except BaseException:
@@ -150,28 +149,17 @@ def _write_delta(fragments: list[Fragment], header: dict[str, Any], work: Path,
                                     INDEX: index_entry}, shared, owners, "delta", nodes, layout)
 
 
-def _graph_json_delta(header: dict[str, Any], previous: Previous, old_size: int,
+def _graph_json_delta(header: dict[str, Any], previous: Previous, old: OldFile,
                       layout: Layout) -> list[Segment]:
-    """graph.json of a rebuild (:func:`kg.units.graph_json.spliced_json`), the keys of the
-    previous file's texts read from the previous index. Raises :class:`StaleBase` if the
-    index cannot be read or the old file does not match its layout."""
-    try:
-        conn = sqlite3.connect(f"file:{previous.index}?mode=ro", uri=True)
-        try:
-            edge_keys = conn.execute("SELECT source, relation, target FROM edges "
-                                     "ORDER BY source, relation, target").fetchall()
-            node_keys = conn.execute("SELECT id FROM nodes ORDER BY id").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        raise StaleBase from None
+    """graph.json of a rebuild (:func:`kg.units.graph_json.spliced_json`) from the previous
+    one, ``old``. Raises :class:`StaleBase` if that file does not match its layout."""
     removed = [f.rows for f in previous.removed]
     added = [f.rows for f in previous.added]
-    edges = (edge_keys, [key for r in removed for key, _t in r.edges],
+    edges = ([key for r in removed for key, _t in r.edges],
              [(key, text.encode("utf-8")) for r in added for key, text in r.edges])
-    nodes = (node_keys, [(n[0],) for r in removed for n in r.nodes],
+    nodes = ([(n[0],) for r in removed for n in r.nodes],
              [((n[0],), n[3].encode("utf-8")) for r in added for n in r.nodes])
-    return spliced_json(header, old_size, previous.base.layout, edges, nodes, layout)
+    return spliced_json(header, old.data, previous.base.layout, edges, nodes, layout)
 
 
 def _written(work: Path, triples: int, entries: dict[str, dict[str, Any]],
@@ -214,9 +202,13 @@ def _fsync(path: Path) -> None:
 
 
 def _entry(path: Path) -> dict[str, Any]:
-    """A written file's manifest entry (size and SHA-256), the file synced."""
-    _fsync(path)
-    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    """A written file's manifest entry (size and SHA-256), the file synced meanwhile."""
+    syncs = _Syncs()
+    syncs.start(path)
+    try:
+        return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    finally:
+        syncs.wait()
 
 
 def index_whole(fragments: list[Fragment], header: dict[str, Any],

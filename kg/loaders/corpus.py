@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
@@ -100,7 +101,7 @@ HIERARCHIES = ("partOf",)
 
 
 def check_hierarchies(keys: list[tuple[str, str, str]],
-                      located: dict[tuple[str, str, str], str]) -> None:
+                      located: Mapping[tuple[str, str, str], str]) -> None:
     """Refuse a cycle of ``partOf`` (a sub-barrier cannot contain its own whole).
 
     ``keys`` are the corpus's relations as (subject, predicate, object); ``located`` maps each

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kg.errors import KgError
@@ -63,6 +64,27 @@ def _document_inputs(doc: Document) -> tuple[str, str, str, str]:
 
 def _at(path: Path, line: int) -> str:
     return f"{path}:{line}" if line else str(path)
+
+
+#: Where an id or a relation is stated: a ``(file, line)`` or a name such as :data:`PARSER`.
+Origin = Any
+
+
+class _Places(Mapping[Any, str]):
+    """Origins shown as ``file:line`` only when asked for (most never are)."""
+
+    def __init__(self, origins: dict[Any, Origin]) -> None:
+        self.origins = origins
+
+    def __getitem__(self, key: Any) -> str:
+        origin = self.origins[key]
+        return origin if isinstance(origin, str) else _at(*origin)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.origins)
+
+    def __len__(self) -> int:
+        return len(self.origins)
 
 
 def _raise(outcome: Outcome) -> Any:
@@ -153,7 +175,7 @@ class _Reading:
                   outcomes: dict[Any, Outcome]) -> tuple[dict[str, str], dict[str, str]]:
         """Every entity's class and home document, ids checked unique across the corpus."""
         rows: list[EntityRow] = []
-        origin: dict[str, str] = {}
+        origin: dict[str, Origin] = {}
         for fragment in self.units.fragments:  # the documents' parser entities
             for row in fragment.entities:
                 rows.append(row)
@@ -164,12 +186,11 @@ class _Reading:
             file_rows = (cached[path].entities if path in cached
                          else _raise(outcomes[("entities", path)]))
             for row in file_rows:
-                at = _at(path, row[3])
                 if row[0] in origin:
-                    raise KgError(f"duplicate id '{row[0]}'", where=at,
-                                  hint=f"already defined at {origin[row[0]]}; ids must be "
-                                       "unique")
-                origin[row[0]] = at
+                    raise KgError(f"duplicate id '{row[0]}'", where=_at(path, row[3]),
+                                  hint=f"already defined at {_Places(origin)[row[0]]}; ids "
+                                       "must be unique")
+                origin[row[0]] = (path, row[3])
                 rows.append(row)
         types = {row[0]: row[1] for row in rows}
         homes = {row[0]: row[2] for row in rows}
@@ -189,7 +210,7 @@ class _Reading:
         outcomes = dict(zip((job[1] for job in jobs),
                             runner.run(jobs, [self.sizes[job[1]] for job in jobs],
                                        shared=(types, homes)), strict=True))
-        seen: dict[tuple[str, str, str], str] = {}
+        seen: dict[tuple[str, str, str], Origin] = {}
         for fragment in self.units.fragments:
             for s, p, o, _line in fragment.relations:
                 seen[(s, p, o)] = PARSER
@@ -199,11 +220,11 @@ class _Reading:
                 key = (s, p, o)
                 if key in seen:
                     raise KgError(f"duplicate relation {' '.join(key)}", where=_at(path, line),
-                                  hint=f"already stated at {seen[key]}; merge the evidence "
-                                       "into one entry")
-                seen[key] = _at(path, line)
+                                  hint=f"already stated at {_Places(seen)[key]}; merge the "
+                                       "evidence into one entry")
+                seen[key] = (path, line)
             self._use(fragment, made=path not in cached)
-        check_hierarchies(list(seen), seen)
+        check_hierarchies(list(seen), _Places(seen))
 
     @staticmethod
     def _links_unchanged(fragment: Fragment, types: dict[str, str],

@@ -70,13 +70,15 @@ def build(source: Path, data_dir: Path, *, validate: bool = True, shacl_engine: 
 
 def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, engine: str,
            lock_timeout: float, notify: Callable[[str], None] | None) -> BuildResult:
+    from kg.units import code_digest
     from kg.units.delta import Base, file_stamp
     from kg.units.fragment import compact_json
     from kg.units.merge import write_files
     from kg.units.reader import read_units
 
-    ontology = load_ontology(ONTOLOGY_DIR)
     ontology_digests = {p.name: _sha256(p) for p in ontology_files(ONTOLOGY_DIR)}
+    ontology = cache.ontology(compact_json([ontology_digests, code_digest()]),
+                              lambda: load_ontology(ONTOLOGY_DIR))
     units = read_units(source, ontology, compact_json(ontology_digests), cache)
     say = notify or to_stderr
     for line in units.warnings:  # advice that does not stop the build (docs/annotations.md)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 ONTOLOGY_FILE = "innovation.ttl"
@@ -146,6 +147,40 @@ def load_ontology(directory: Path = ONTOLOGY_DIR) -> Ontology:
     for concept, notation in graph.subject_objects(URIRef(SKOS + "notation")):
         concepts[str(notation)] = str(concept)
     return Ontology(classes, relations, properties, concepts)
+
+
+def ontology_to_json(ontology: Ontology) -> dict[str, Any]:
+    """The ontology as plain JSON data (kept by a build with its caches)."""
+    return {
+        "classes": [[c.name, c.label, c.definition, list(c.parents)]
+                    for c in ontology.classes.values()],
+        "relations": [[r.name, r.iri, r.label, sorted(r.domain), sorted(r.range), r.neo4j_type]
+                      for r in ontology.relations.values()],
+        "properties": [[p.name, p.iri, p.datatype, sorted(p.domain)]
+                       for p in ontology.properties.values()],
+        "concepts": ontology.concepts}
+
+
+def ontology_from_json(data: Any) -> Ontology:
+    """The ontology :func:`ontology_to_json` gave (ValueError, TypeError or KeyError if it is
+    not such data)."""
+    def texts(value: Any) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise TypeError("expected a mapping")
+        return {str(k): str(v) for k, v in value.items()}
+
+    def names(value: Any) -> frozenset[str]:
+        return frozenset(str(v) for v in value)
+
+    classes = {str(n): ClassInfo(str(n), texts(label), texts(definition),
+                                 tuple(str(p) for p in parents))
+               for n, label, definition, parents in data["classes"]}
+    relations = {str(n): RelationInfo(str(n), str(iri), texts(label), names(domain),
+                                      names(range_), str(neo4j))
+                 for n, iri, label, domain, range_, neo4j in data["relations"]}
+    properties = {str(n): PropertyInfo(str(n), str(iri), str(datatype), names(domain))
+                  for n, iri, datatype, domain in data["properties"]}
+    return Ontology(classes, relations, properties, texts(data["concepts"]))
 
 
 def _upper_snake(name: str) -> str:

@@ -3,6 +3,7 @@ and its store is byte for byte the store of a clean build of the same source."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 from kg.build import BuildResult, build
 from kg.errors import KgError
 from kg.store import current_build
+from kg.units.delta import BASE
 
 from .conftest import ROOT, generate_corpus
 
@@ -147,7 +149,7 @@ def test_a_damaged_fragment_is_made_again(source_copy: Path, tmp_path: Path) -> 
     result = rebuild(source_copy, store)  # from the previous build: reads no unchanged unit
     assert (result.made, result.merged) == (1, "delta")
     assert files(store) == before
-    (store / UNITS / "base.json").unlink()  # a full merge reads every fragment
+    (store / UNITS / BASE).unlink()  # a full merge reads every fragment
     result = rebuild(source_copy, store)
     assert (result.made, result.merged) == (2, "full")
     assert files(store) == before
@@ -183,10 +185,35 @@ def test_fragments_of_removed_files_are_pruned(source_copy: Path, tmp_path: Path
     store = tmp_path / "store"
     rebuild(source_copy, store)
     count = len(list((store / UNITS).iterdir()))
-    assert count == 3 * SEED_UNITS + 1  # a .json, a .nt and a .rows per unit, and the base
+    # a .json, a .nt and a .rows per unit, the base and the parsed ontology
+    assert count == 3 * SEED_UNITS + 2
     edit(source_copy / BARRIERS, "Data security risk", "Data-security risk")
     rebuild(source_copy, store)
     assert len(list((store / UNITS).iterdir())) == count
+
+
+def test_the_ontology_is_parsed_once_then_kept_with_the_units(source_copy: Path,
+                                                            tmp_path: Path, monkeypatch) -> None:
+    """The second build reads the parsed ontology its unit cache kept (rdflib's parse takes a
+    tenth of a second); one the cache cannot give back, or of other files, is parsed again."""
+    import kg.build
+    from kg.ontology import load_ontology
+    from kg.units.fragment import ONTOLOGY
+
+    store = tmp_path / "store"
+    first = rebuild(source_copy, store)
+    parsed: list[Path] = []
+    monkeypatch.setattr(kg.build, "load_ontology",
+                        lambda directory: parsed.append(directory) or load_ontology(directory))
+    edit(source_copy / BARRIERS, "Data security risk", "Data-security risk")
+    rebuild(source_copy, store)
+    assert parsed == []
+    (store / UNITS / ONTOLOGY).write_text('{"key": "damaged"', encoding="utf-8")
+    edit(source_copy / BARRIERS, "Data-security risk", "Data security risk")
+    again = rebuild(source_copy, store)
+    assert len(parsed) == 1
+    assert (again.path / "graph.nt").read_bytes() == (first.path / "graph.nt").read_bytes()
+    assert json.loads((store / UNITS / ONTOLOGY).read_bytes())["key"] != "damaged"
 
 
 def test_a_generated_corpus_rebuilds_as_a_clean_build(tmp_path: Path) -> None:

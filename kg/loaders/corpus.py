@@ -165,6 +165,10 @@ def read_documents(source: Path) -> list[Document]:
         raise KgError("expected 'documents:' with a list of entries", where=str(path))
     documents: list[Document] = []
     seen: set[str] = set()
+    try:
+        root: Path | None = (source / "documents").resolve()
+    except (OSError, RuntimeError):  # a symlink loop: each document's check reports it
+        root = None
     for entry in entries:
         at = where(path, entry)
         if not isinstance(entry, dict):
@@ -201,18 +205,20 @@ def read_documents(source: Path) -> list[Document]:
             raise KgError(f"document '{doc_id}': language must be a list of codes such as "
                           f"[zh, en], not {languages!r}", where=at)
         language = tuple(str(x) for x in languages)
-        doc = read_document(document_path(source, file, where=f"{at}: document '{doc_id}'"),
+        doc = read_document(document_path(source, file, where=f"{at}: document '{doc_id}'",
+                                          root=root),
                             doc_id=doc_id, title=title,
                             language=language, source=str(entry.get("source", file)))
         documents.append(replace(doc, bibliography=bibliography))
     return sorted(documents, key=lambda d: d.id)
 
 
-def document_path(source: Path, file: str, *, where: str) -> Path:
+def document_path(source: Path, file: str, *, where: str, root: Path | None = None) -> Path:
     """The path of a document's ``file:``, which must stay inside ``documents/``.
 
     An absolute path, ``..`` or a symbolic link leading out of the source's ``documents/``
     directory is refused: a build reads only the source it is given (and lists what it read).
+    ``root``, if given, is that directory resolved (for many documents, resolved once).
     """
     folder = source / "documents"
     hint = "put the text file in documents/ and give its name relative to that folder"
@@ -221,7 +227,7 @@ def document_path(source: Path, file: str, *, where: str) -> Path:
                       hint=hint)
     path = folder / file
     try:
-        inside = path.resolve().is_relative_to(folder.resolve())
+        inside = path.resolve().is_relative_to(root or folder.resolve())
     except (OSError, RuntimeError):  # a symlink loop
         inside = False
     if not inside:

@@ -23,8 +23,8 @@ from typing import Any
 
 from kg.units.fragment import Fragment
 
-BASE = "base.json"
-BASE_VERSION = 3
+BASE = "base"
+BASE_VERSION = 4
 
 #: A row of the index's text owners: (folded text, 1 for a label else 0, owner id).
 OwnerRow = tuple[str, int, str]
@@ -61,15 +61,16 @@ def file_stamp(path: Path) -> list[int]:
 def load_base(directory: Path) -> Base | None:
     """The base kept in the unit cache ``directory``, or None (absent, foreign, damaged)."""
     try:
-        data = json.loads((directory / BASE).read_bytes())
+        head, _, tail = (directory / BASE).read_bytes().partition(b"\n")
+        data = json.loads(head)
         if data.get("version") != BASE_VERSION:
             return None
         fragments = {str(k): (str(kind), str(name)) for k, kind, name in data["fragments"]}
-        text, counts = data["shared"]
-        *lines, rest = str(text).encode("utf-8").split(b"\n")
+        *lines, rest = tail.split(b"\n")
         if rest:
             return None
-        shared = dict(zip([line + b"\n" for line in lines], map(int, counts), strict=True))
+        shared = dict(zip([line + b"\n" for line in lines], map(int, data["shared"]),
+                          strict=True))
         owners = {(str(text), int(label), str(owner)): int(count)
                   for text, label, owner, count in data["owners"]}
         stamps = {str(name): [int(v) for v in stamp] for name, stamp in data["stamps"].items()}
@@ -87,11 +88,12 @@ def save_base(directory: Path, base: Base) -> None:
     data = {"version": BASE_VERSION, "build": base.build, "nodes": base.nodes,
             "stamps": base.stamps, "layout": base.layout.to_json(),
             "fragments": [[k, kind, name] for k, (kind, name) in sorted(base.fragments.items())],
-            # the lines as one text (each ends with its newline), then their counts
-            "shared": [b"".join(shared).decode("utf-8"), [base.shared[k] for k in shared]],
+            "shared": [base.shared[line] for line in shared],  # the counts of the lines
             "owners": [[*row, count] for row, count in sorted(base.owners.items())]}
     with contextlib.suppress(OSError, ValueError):
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # one line of JSON (it holds no newline), then the shared lines as they are
+        text = b"".join([json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8"), b"\n", *shared])
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
         try:
             with os.fdopen(fd, "wb") as handle:

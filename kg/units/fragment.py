@@ -171,6 +171,24 @@ class FragmentCache:
         #: Check every part of a fragment when it is looked up, not when it is read.
         self.check_whole = False
         self._staging: Path | None = None
+        #: The ontology to keep for the next build: (key, its JSON), see :meth:`ontology`.
+        self.new_ontology: tuple[str, dict[str, Any]] | None = None
+
+    def ontology(self, key: str, load: Any) -> Ontology:
+        """The ontology whose files and code give ``key``: as the last build kept it, else
+        ``load()`` (parsing the Turtle files takes rdflib, a tenth of a second), kept by
+        :meth:`commit`."""
+        from kg.ontology import ontology_from_json, ontology_to_json
+
+        try:
+            kept = json.loads((self.directory / ONTOLOGY).read_bytes())
+            if isinstance(kept, dict) and kept.get("key") == key:
+                return ontology_from_json(kept["ontology"])
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+        ontology = load()
+        self.new_ontology = (key, ontology_to_json(ontology))
+        return ontology
 
     def get(self, key: str, kind: str, name: str) -> Fragment | None:
         """The cached fragment of ``key``, or None when there is none that reads back exactly
@@ -226,12 +244,18 @@ class FragmentCache:
                 self._write(self.new[key])
         if self.base is not None:
             save_base(self.directory, self.base)
+        if self.new_ontology is not None:
+            key, data = self.new_ontology
+            with contextlib.suppress(OSError):
+                _atomic_write(self.directory / ONTOLOGY,
+                              compact_json({"key": key, "ontology": data}).encode("utf-8"))
         self.close()
         with contextlib.suppress(OSError):
             for entry in self.directory.iterdir():
                 if entry.name.startswith(STAGING):
                     _remove_stale(entry)
-                elif entry.name != BASE and entry.name.split(".", 1)[0] not in self.used:
+                elif (entry.name not in (BASE, ONTOLOGY)
+                      and entry.name.split(".", 1)[0] not in self.used):
                     with contextlib.suppress(OSError):
                         entry.unlink()
 
@@ -260,6 +284,8 @@ class FragmentCache:
             os.replace(staged / path.name, path)
 
 
+#: The file keeping the parsed ontology (:meth:`FragmentCache.ontology`).
+ONTOLOGY = "ontology.json"
 #: Names of the directories where builds stage new fragments.
 STAGING = ".staging-"
 #: A staging directory older than this is a killed build's.

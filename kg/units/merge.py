@@ -14,6 +14,7 @@ the changed units' in a rebuild).
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
 import heapq
 import itertools
@@ -30,7 +31,7 @@ from kg.digest import build_digest
 from kg.units.delta import Base, OwnerRow, StaleBase, delta_segments
 from kg.units.fragment import Fragment
 from kg.units.graph_json import Layout, graph_json, spliced_json
-from kg.units.sink import Sink
+from kg.units.sink import Hasher, Sink
 from kg.units.splice import OldFile, Segment, write_spliced
 
 GRAPH_NT, GRAPH_JSON, INDEX = "graph.nt", "graph.json", "index.sqlite"
@@ -128,17 +129,20 @@ def _write_delta(fragments: list[Fragment], header: dict[str, Any], work: Path,
     syncs = _Syncs()
     try:
         shared = dict(previous.base.shared)
-        with OldFile(previous.graph_nt, previous.sha256) as old:
-            segments, gained = delta_segments(old.data, previous.removed, previous.added,
-                                              shared)
-            nt_entry = write_spliced(old, segments, work / GRAPH_NT)
-        triples = previous.triples + gained
-        syncs.start(work / GRAPH_NT)
         layout = Layout()
-        with OldFile(previous.graph_json, previous.json_sha256) as old:
-            json_entry = write_spliced(
-                old, _graph_json_delta(header, previous, old, layout), work / GRAPH_JSON)
-        syncs.start(work / GRAPH_JSON)
+        with contextlib.ExitStack() as files:  # the hashers stop before the old files close
+            old_nt = files.enter_context(OldFile(previous.graph_nt, previous.sha256))
+            old_json = files.enter_context(OldFile(previous.graph_json, previous.json_sha256))
+            nt_hash, json_hash = files.enter_context(Hasher()), files.enter_context(Hasher())
+            segments, gained = delta_segments(old_nt.data, previous.removed, previous.added,
+                                              shared)
+            write_spliced(old_nt, segments, work / GRAPH_NT, nt_hash)
+            syncs.start(work / GRAPH_NT)
+            write_spliced(old_json, _graph_json_delta(header, previous, old_json, layout),
+                          work / GRAPH_JSON, json_hash)  # while graph.nt is still hashed
+            syncs.start(work / GRAPH_JSON)
+            nt_entry, json_entry = nt_hash.close(), json_hash.close()
+        triples = previous.triples + gained
         owners, index_entry = index.result()
     except BaseException:
         index.stop()

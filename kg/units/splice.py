@@ -1,9 +1,9 @@
 """A rebuild's file written as stretches of the previous build's file with new bytes between.
 
 The stretches are copied by the kernel (``os.copy_file_range``: no pass through this
-process), and the new file is hashed by a second thread from the old file's mapping as it is
-written, so a rebuild that changes a few lines of a 500 MB graph.nt reads and writes it at
-the speed of the disk's cache.
+process), and the new file is hashed by a second thread (a :class:`~kg.units.sink.Hasher`)
+from the old file's mapping as it is written, so a rebuild that changes a few lines of a
+500 MB graph.nt reads and writes it at the speed of the disk's cache.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class OldFile:
                 self.data = mmap.mmap(self.fd, size, access=mmap.ACCESS_READ)
             if sha256 and hashlib.sha256(self.data).hexdigest() != sha256:
                 raise StaleBase
+            #: The bytes, for stretches handed to a :class:`Hasher` (no copies).
+            self.view = memoryview(self.data)
         except (OSError, ValueError):
             self.close()
             raise StaleBase from None
@@ -57,6 +59,9 @@ class OldFile:
         return len(self.data)
 
     def close(self) -> None:
+        """Unmap and close the file (every stretch given out must be released by then)."""
+        if hasattr(self, "view"):
+            self.view.release()
         if isinstance(self.data, mmap.mmap):
             self.data.close()
         os.close(self.fd)
@@ -69,32 +74,30 @@ class OldFile:
         self.close()
 
 
-def write_spliced(old: OldFile, segments: Iterable[Segment], path: Path) -> dict[str, Any]:
-    """Write ``segments`` of ``old`` to ``path`` (a new file); its size and SHA-256."""
+def write_spliced(old: OldFile, segments: Iterable[Segment], path: Path,
+                  hasher: Hasher) -> None:
+    """Write ``segments`` of ``old`` to ``path`` (a new file), each given to ``hasher`` too
+    (which may still be hashing when this returns; ``old`` must stay open until it is done)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    view = memoryview(old.data)
     try:
-        with Hasher() as hasher:
-            pending = bytearray()
-            for segment in segments:
-                if isinstance(segment, bytes):
-                    pending += segment
-                    if len(pending) >= BUFFER:
-                        _flush(fd, pending, hasher)
-                    continue
-                start, end = segment
-                if not 0 <= start <= end <= old.size:
-                    raise StaleBase
-                if start == end:
-                    continue
-                _flush(fd, pending, hasher)
-                _copy(old.fd, fd, start, end, view)
-                hasher.put(view[start:end])
+        pending = bytearray()
+        for segment in segments:
+            if isinstance(segment, bytes):
+                pending += segment
+                if len(pending) >= BUFFER:
+                    _flush(fd, pending, hasher)
+                continue
+            start, end = segment
+            if not 0 <= start <= end <= old.size:
+                raise StaleBase
+            if start == end:
+                continue
             _flush(fd, pending, hasher)
-            return hasher.close()
+            _copy(old.fd, fd, start, end, old.view)
+            hasher.put(old.view[start:end])
+        _flush(fd, pending, hasher)
     finally:
         os.close(fd)
-        view.release()
 
 
 def _flush(fd: int, pending: bytearray, hasher: Hasher) -> None:

@@ -44,12 +44,13 @@ def build(source: Path, data_dir: Path, *, validate: bool = True, shacl_engine: 
     """
     from kg.gc_pause import no_cyclic_gc
     from kg.loaders.parse_cache import parse_cache
+    from kg.store import pruning_in_background
     from kg.units.fragment import DamagedFragment, FragmentCache
 
     cache = FragmentCache(data_dir / "cache" / "units")
     # unchanged annotation files are not parsed again; new entries are kept once the store is
     # written (a failed build leaves the data dir as it was)
-    with no_cyclic_gc():  # millions of acyclic rows and lines (kg.gc_pause)
+    with no_cyclic_gc(), pruning_in_background():  # the replaced build removed meanwhile
         with parse_cache(data_dir / "cache" / "yaml"):
             try:
                 try:

@@ -22,8 +22,10 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -291,12 +293,41 @@ def save_files(data_dir: Path, *, work: Path, digest: str, triples: int,
             st = (final / INDEX).stat()
             _stamp(final / (INDEX + CHECKED_SUFFIX), f"{st.st_size} {st.st_mtime_ns} "
                    f"{st.st_ino} {manifest['files'][INDEX]['sha256']}\n")
-            for old in builds.iterdir():
-                if old.name != digest:
-                    _remove(old)
+            _prune([old for old in builds.iterdir() if old.name != digest])
     except OSError as exc:
         raise _cannot_write(data_dir, exc) from None
     return final, manifest
+
+
+#: Threads removing replaced builds, when :func:`pruning_in_background` asked for them.
+_PRUNING: ContextVar[list[threading.Thread] | None] = ContextVar("kg_pruning", default=None)
+
+
+@contextmanager
+def pruning_in_background() -> Iterator[None]:
+    """Within the block, :func:`save_files` removes the builds it replaced in a second thread
+    (unlinking a large build takes a quarter of a second), so that the caller goes on with
+    its own work meanwhile; the end of the block waits for the removal."""
+    threads: list[threading.Thread] = []
+    token = _PRUNING.set(threads)
+    try:
+        yield
+    finally:
+        _PRUNING.reset(token)
+        for thread in threads:
+            thread.join()
+
+
+def _prune(olds: list[Path]) -> None:
+    """Remove replaced builds: now, or in a thread of :func:`pruning_in_background`."""
+    threads = _PRUNING.get()
+    if threads is None:
+        for old in olds:
+            _remove(old)
+        return
+    thread = threading.Thread(target=lambda: [_remove(old) for old in olds], daemon=True)
+    thread.start()
+    threads.append(thread)
 
 
 def _entry(data: bytes | Path) -> dict[str, Any]:

@@ -325,9 +325,28 @@ def test_a_full_disk_leaves_the_old_store_and_no_staging(victim: str, store: Pat
             return FullDisk(handle)
         return handle
 
+    # a rebuild splices graph.nt and graph.json with os-level writes and kernel copies
+    real_os_open, full = os.open, set()
+
+    def os_open_on_a_full_disk(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        fd = real_os_open(path, flags, *args, **kwargs)
+        if flags & (os.O_WRONLY | os.O_RDWR) and Path(os.fsdecode(path)).name == victim:
+            full.add(fd)
+        return fd
+
+    def refused(real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if args[1 if real is os.copy_file_range else 0] in full:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real(*args, **kwargs)
+        return call
+
     before = snapshot(store)
     monkeypatch.setattr(builtins, "open", open_on_a_full_disk)
     monkeypatch.setattr(io, "open", open_on_a_full_disk)
+    monkeypatch.setattr(os, "open", os_open_on_a_full_disk)
+    monkeypatch.setattr(os, "write", refused(os.write))
+    monkeypatch.setattr(os, "copy_file_range", refused(os.copy_file_range))
     result = runner.invoke(app, ["build", "--no-validate", "--source", str(other_source),
                                  "--data-dir", str(store)])
     monkeypatch.undo()

@@ -86,16 +86,17 @@ def _discard(cache: _Cache) -> None:
             cache.directory.rmdir()
 
 
-def _entry_key(data: bytes) -> str:
-    return hashlib.sha256(VERSION.encode() + b"\0" + data).hexdigest()
+def _entry_key(sha256: str) -> str:
+    """The entry of a file whose bytes have this SHA-256 (hex)."""
+    return hashlib.sha256(f"{VERSION}\0{sha256}".encode()).hexdigest()
 
 
-def keep_parsed(data: bytes) -> None:
-    """Keep the entry of a file whose bytes are ``data`` although this build did not parse it
-    (its unit came from :mod:`kg.units`' cache): a later build may need it."""
+def keep_parsed(sha256: str) -> None:
+    """Keep the entry of a file whose bytes have this SHA-256 although this build did not
+    parse it (its unit came from :mod:`kg.units`' cache): a later build may need it."""
     cache = _DIRECTORY.get()
     if cache is not None:
-        cache.used.add(_entry_key(data))
+        cache.used.add(_entry_key(sha256))
 
 
 def cached_parse(data: bytes, parse: Any) -> Any:
@@ -103,7 +104,7 @@ def cached_parse(data: bytes, parse: Any) -> Any:
     cache = _DIRECTORY.get()
     if cache is None:
         return parse()
-    key = _entry_key(data)
+    key = _entry_key(hashlib.sha256(data).hexdigest())
     cache.used.add(key)
     path = cache.directory / f"{key}.json"
     try:

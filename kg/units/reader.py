@@ -114,9 +114,9 @@ class _Reading:
                 data = path.read_bytes()
             except OSError as exc:
                 raise KgError(f"cannot read file: {exc.strerror}", where=str(path)) from None
-            keep_parsed(data)
             self.sizes[path] = len(data)
             digest = self.units.digests[unit_name(path)] = hashlib.sha256(data).hexdigest()
+            keep_parsed(digest)
             self.keys[path] = fragment_key(code, ontology_digest, "annotation",
                                            unit_name(path), digest)
 

@@ -2,6 +2,7 @@
 ×1, ×10, ×100, ×300, with pyoxigraph as the anchor in the same run.
 
 Usage: .venv/bin/python benchmarks/bench_scale.py [--scales 1,10,100,300] [--runs 3]
+           [--build-runs 1] [--baseline DIR [--baseline-max-scale 100]]
            [--keep DIR] [--seed 0] [--validate-max-scale 10] [--validate-timeout 1800]
            [--timeout 3600] [--skip exports,anchors,...]
 
@@ -9,12 +10,18 @@ Scale S is ``2·S`` papers written by ``benchmarks/corpus.py`` (S = 1 is an exac
 ``seed_data``; at S ≥ 2 the seeds are two of the papers and the others are varied copies).
 Every measurement is a whole child process of the ``kg`` next to this file (``python -m kg``
 with ``PYTHONPATH`` set to this checkout), timed on the wall clock; peak RSS is the child's own
-``ru_maxrss`` from ``os.wait4``. Per scale:
+``ru_maxrss`` from ``os.wait4``. Every timed build starts after ``os.sync()``, so that it does
+not pay for the writes of the step before. Per scale:
 
-* build: ``kg build --no-validate`` (time, peak RSS, triples), and with validation for scales up
-  to ``--validate-max-scale`` within ``--validate-timeout`` seconds;
+* build: ``kg build --no-validate`` into a new data dir, ``--build-runs`` times (the median:
+  time, peak RSS, triples), and with validation for scales up to ``--validate-max-scale``
+  within ``--validate-timeout`` seconds;
+* baseline: with ``--baseline DIR`` (a checkout of another commit, such as the one an issue
+  measured), the same clean builds by that kg, in the same run, up to
+  ``--baseline-max-scale``: the speed-up is the ratio of the medians;
 * incremental rebuild: one annotation file edited (one label changed), ``kg build
-  --no-validate`` again on the same data dir (only the changed units are read again);
+  --no-validate`` again on the same data dir (only the changed units are read again), ``--runs``
+  times, each after a new edit (the median, and its share of the clean build's time);
 * store: bytes on disk of the data dir after the first build (and its files);
 * queries: ``kg trace barrier``, ``kg show``, ``kg search``, ``kg sparql --name
   barrier-mechanisms`` and ``kg cypher``: the first process after the build (per-build copies
@@ -101,8 +108,9 @@ class Failed(Exception):
 
 def run(args: list[str], *, timeout: float, stdout: Path | None = None,
         cwd: Path | None = None) -> dict[str, Any]:
-    """Run a child to completion: wall seconds, peak RSS (MB) and its stdout when captured."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    """Run a child to completion: wall seconds, peak RSS (MB) and its stdout when captured.
+    The kg it runs is the one in ``cwd`` (default: this checkout)."""
+    env = {**os.environ, "PYTHONPATH": str(cwd or ROOT)}
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         sink = open(stdout, "wb") if stdout else out  # noqa: SIM115
         try:
@@ -132,8 +140,25 @@ def run(args: list[str], *, timeout: float, stdout: Path | None = None,
                 "stdout": b"" if stdout else out.read()}
 
 
-def kg(*args: str, timeout: float, stdout: Path | None = None) -> dict[str, Any]:
-    return run([sys.executable, "-m", "kg", *args], timeout=timeout, stdout=stdout)
+def kg(*args: str, timeout: float, stdout: Path | None = None,
+       checkout: Path | None = None) -> dict[str, Any]:
+    return run([sys.executable, "-m", "kg", *args], timeout=timeout, stdout=stdout,
+               cwd=checkout)
+
+
+def settled() -> None:
+    """Write back what earlier steps left in the page cache, so that a timed step does not pay
+    for the last one's writes."""
+    os.sync()
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median time (its other figures with it), with every time and the peak RSS."""
+    ordered = sorted(runs, key=lambda r: r["s"])
+    out = dict(ordered[(len(ordered) - 1) // 2])
+    out["all_s"] = [round(r["s"], 2) for r in runs]
+    out["rss_mb"] = max(r["rss_mb"] for r in runs)
+    return out
 
 
 def disk_mb(path: Path) -> float:
@@ -189,16 +214,37 @@ def measure_scale(scale: int, work: Path, args: argparse.Namespace) -> dict[str,
     res["source_mb"] = disk_mb(source)
 
     def build() -> dict[str, Any]:
-        out = kg("build", "--no-validate", "--source", str(source), "--data-dir", str(store),
-                 timeout=args.timeout)
+        runs = []
+        for _ in range(args.build_runs):  # each a clean build: a new data dir, no caches
+            shutil.rmtree(store, ignore_errors=True)
+            settled()
+            runs.append(kg("build", "--no-validate", "--source", str(source), "--data-dir",
+                           str(store), timeout=args.timeout))
+        out = median_of(runs)
         out["triples"] = json.loads((current_build(store) / "manifest.json").read_text())[
             "triples"]
         return out
 
-    built = attempt(res, "build", f"x{scale}: kg build --no-validate", build)
+    built = attempt(res, "build", f"x{scale}: kg build --no-validate ×{args.build_runs}", build)
     if isinstance(built, str):
         return res
-    say(f"  {built['triples']} triples, {built['s']:.1f} s, {built['rss_mb']:.0f} MB")
+    say(f"  {built['triples']} triples, {built['all_s']} s, {built['rss_mb']:.0f} MB")
+
+    if args.baseline and scale <= args.baseline_max_scale:
+        def baseline() -> dict[str, Any]:
+            target = work / "store-baseline"
+            runs = []
+            for _ in range(args.build_runs):
+                shutil.rmtree(target, ignore_errors=True)
+                settled()
+                runs.append(kg("build", "--no-validate", "--source", str(source), "--data-dir",
+                               str(target), timeout=args.timeout, checkout=args.baseline))
+            shutil.rmtree(target, ignore_errors=True)
+            return median_of(runs)
+        done = attempt(res, "baseline", f"x{scale}: baseline kg build --no-validate "
+                       f"×{args.build_runs} ({args.baseline_commit})", baseline)
+        if not isinstance(done, str):
+            say(f"  baseline {done['all_s']} s, {done['rss_mb']:.0f} MB")
     res["store_mb"] = disk_mb(current_build(store))
     res["units_mb"] = disk_mb(store / "cache" / "units")
     res["store_files"] = {p.name: round(disk_mb(p), 1)
@@ -214,13 +260,18 @@ def measure_scale(scale: int, work: Path, args: argparse.Namespace) -> dict[str,
         res["build_validated"] = f"skipped (scale > {args.validate_max_scale})"
 
     def rebuild() -> dict[str, Any]:
-        edited = edit_one_paper(source)
-        out = kg("build", "--no-validate", "--source", str(source), "--data-dir", str(store),
-                 timeout=args.timeout)
+        runs = []
+        for _ in range(args.runs):  # each after a new edit of the same paper
+            edited = edit_one_paper(source)
+            settled()
+            runs.append(kg("build", "--no-validate", "--source", str(source), "--data-dir",
+                           str(store), timeout=args.timeout))
+        out = median_of(runs)
         out["edited"] = edited
         return out
 
-    attempt(res, "rebuild", f"x{scale}: incremental rebuild after editing one paper", rebuild)
+    attempt(res, "rebuild", f"x{scale}: incremental rebuild after editing one paper "
+            f"×{args.runs}", rebuild)
 
     if "queries" not in args.skip:
         cache = store / "cache"
@@ -297,6 +348,13 @@ def _cell(value: Any, key: str | None = None, fmt: str = "{:.2f}") -> str:
     return fmt.format(value)
 
 
+def _ratio(top: Any, bottom: Any, fmt: str) -> str:
+    """``top["s"] / bottom["s"]`` formatted, or – when either is missing or failed."""
+    if not (isinstance(top, dict) and isinstance(bottom, dict) and bottom.get("s")):
+        return "–"
+    return fmt.format(top["s"] / bottom["s"])
+
+
 def tables(results: list[dict[str, Any]]) -> str:
     out: list[str] = []
 
@@ -316,15 +374,29 @@ def tables(results: list[dict[str, Any]]) -> str:
             _cell(b, "s", "{:.1f}"), _cell(b, "rss_mb", "{:.0f}"),
             _cell(r.get("build_validated"), "s", "{:.1f}"),
             _cell(r.get("build_validated"), "rss_mb", "{:.0f}"),
-            _cell(r.get("rebuild"), "s", "{:.1f}"), _cell(r.get("rebuild"), "rss_mb", "{:.0f}"),
+            _cell(r.get("rebuild"), "s", "{:.2f}"), _cell(r.get("rebuild"), "rss_mb", "{:.0f}"),
+            _ratio(r.get("rebuild"), b, "{:.1%}"),
             _cell(r.get("store_mb"), None, "{:.1f}"),
             ", ".join(f"{k} {v}" for k, v in (r.get("store_files") or {}).items()) or "–",
             _cell(r.get("units_mb"), None, "{:.1f}")])
-    table("Build, rebuild and store", [
+    table("Build, rebuild and store (medians)", [
         "scale", "papers", "triples", "source MB", "generate s", "build s (--no-validate)",
         "build peak RSS MB", "build s (validating)", "validating peak RSS MB",
-        "rebuild after one edited paper s", "rebuild peak RSS MB", "build MB", "build files MB",
-        "unit cache MB"], rows)
+        "rebuild after one edited paper s", "rebuild peak RSS MB", "rebuild / build",
+        "build MB", "build files MB", "unit cache MB"], rows)
+
+    rows = []
+    for r in results:
+        b, old = r.get("build"), r.get("baseline")
+        if old is None:
+            continue
+        rows.append([f"×{r['scale']}", _cell(old, "s", "{:.1f}"), _cell(old, "rss_mb", "{:.0f}"),
+                     _cell(b, "s", "{:.1f}"), _cell(b, "rss_mb", "{:.0f}"),
+                     _ratio(old, b, "{:.2f}×")])
+    if rows:
+        table("Build against the baseline checkout, same run (kg build --no-validate, medians)",
+              ["scale", "baseline s", "baseline peak RSS MB", "this kg s", "this kg peak RSS MB",
+               "speed-up"], rows)
 
     rows = []
     for r in results:
@@ -386,6 +458,13 @@ def main() -> None:
                         help="seconds a validating build may take")
     parser.add_argument("--timeout", type=float, default=3600.0,
                         help="seconds any other child may take")
+    parser.add_argument("--build-runs", type=int, default=1,
+                        help="clean builds per scale (the median is reported)")
+    parser.add_argument("--baseline", type=Path,
+                        help="a checkout of another kg (e.g. `git worktree add DIR <commit>`) to "
+                        "build the same corpora with, in the same run")
+    parser.add_argument("--baseline-max-scale", type=int, default=100,
+                        help="build with the baseline up to this scale")
     parser.add_argument("--skip", default="", help="comma list of: queries, exports, anchors")
     parser.add_argument("--commit", help="the commit measured, when this checkout has no .git "
                         "(e.g. a `git archive` export; default: git rev-parse HEAD)")
@@ -397,6 +476,12 @@ def main() -> None:
     commit = args.commit or subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
         capture_output=True, text=True).stdout.strip() or "unknown"
+    args.baseline_commit = ""
+    if args.baseline:
+        args.baseline = args.baseline.resolve()
+        args.baseline_commit = subprocess.run(
+            ["git", "-C", str(args.baseline), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True).stdout.strip() or str(args.baseline)
     say(f"kg from {ROOT} (commit {commit}), working in {base}")
     results: list[dict[str, Any]] = []
     try:
@@ -412,7 +497,8 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
     print(f"Scale benchmark, kg commit {commit}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-          f", {os.cpu_count()} CPUs, runs={args.runs}\n")
+          f", {os.cpu_count()} CPUs, runs={args.runs}, build runs={args.build_runs}"
+          + (f", baseline {args.baseline_commit}" if args.baseline else "") + "\n")
     print(tables(results))
 
 

@@ -85,10 +85,10 @@ def _build(source: Path, data_dir: Path, cache: Any, *, validate: bool, engine: 
     for line in units.warnings:  # advice that does not stop the build (docs/annotations.md)
         say(f"warning: {safe(line)}")
     check_writable(data_dir)
-    with work_dir(data_dir) as work:
+    with work_dir(data_dir) as work, _Validating(engine if validate else None) as validating:
         written = write_files(units.fragments, header(units.documents, ontology), work,
-                              _previous(data_dir, cache, units.fragments))
-        used = _validate(work / GRAPH_NT, source, engine) if validate else None
+                              _previous(data_dir, cache, units.fragments), validating.start)
+        used = validating.check(source)
         manifest = {
             "kg_version": __version__,
             "source": str(source),
@@ -151,12 +151,42 @@ def _previous(data_dir: Path, cache: Any, fragments: list[Any]) -> Any:
                     int(manifest["triples"]), removed, added)
 
 
-def _validate(ntriples: Path, source: Path, engine: str) -> str:
-    """SHACL validation of the written graph (see :func:`kg.validation.validate_ntriples`); a
-    violation stops the build (one line). Returns the engine that validated."""
-    from kg.validation import validate_ntriples
+class _Validating:
+    """SHACL validation of the written graph (see :func:`kg.validation.start_validation`),
+    started as soon as graph.nt is whole: Jena validates it while graph.json and the index are
+    written. ``engine`` None: no validation."""
 
-    report = validate_ntriples(ntriples, engine=engine)
+    def __init__(self, engine: str | None) -> None:
+        self.engine = engine
+        self.validation: Any = None
+
+    def start(self, ntriples: Path) -> None:
+        from kg.validation import start_validation
+
+        if self.engine is not None:
+            self.stop()  # graph.nt written again: that validation is of the old file
+            self.validation = start_validation(ntriples, engine=self.engine)
+
+    def check(self, source: Path) -> str | None:
+        """A violation stops the build (one line); else the engine that validated."""
+        if self.validation is None:
+            return None
+        return _conforming(self.validation.report(), source)
+
+    def stop(self) -> None:
+        if self.validation is not None:
+            self.validation.stop()
+            self.validation = None
+
+    def __enter__(self) -> "_Validating":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _conforming(report: Any, source: Path) -> str:
+    """The engine of a conforming report; a violation raised as one line."""
     if not report.conforms:
         first = next(f for f in report.results if f.severity == "Violation")
         violations = sum(f.severity == "Violation" for f in report.results)

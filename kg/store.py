@@ -29,6 +29,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from kg.durable import fsync_quietly
 from kg.errors import KgError, StoreMissing
 
 DEFAULT_DATA_DIR = ".kg"
@@ -150,16 +151,7 @@ def _move_file(source: Path, target: Path) -> None:
 
 
 def _sync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_quietly(path, directory=True)
 
 
 def _remove(path: Path) -> None:

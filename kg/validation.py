@@ -94,7 +94,48 @@ def validate_ntriples(ntriples: Path | bytes, *, engine: str = "auto",
         return validate_graph(load_graph(ntriples), ontology_dir, copy=False)
     from kg import shacl_jena
 
-    output = shacl_jena.run(ontology_dir / SHAPES_FILE, ntriples, ontology_files(ontology_dir))
+    return _jena_report(shacl_jena.run(ontology_dir / SHAPES_FILE, ntriples,
+                                       ontology_files(ontology_dir)))
+
+
+class Validation:
+    """A validation of an N-Triples file started by :func:`start_validation`: Jena's runs
+    in its own process meanwhile (pySHACL's, in this one, when :meth:`report` is asked)."""
+
+    def __init__(self, ntriples: Path, engine: str, ontology_dir: Path) -> None:
+        from kg import shacl_jena
+
+        self.ntriples, self.ontology_dir = ntriples, ontology_dir
+        self.engine = choose_engine(engine, ntriples.stat().st_size)
+        self.running = (shacl_jena.start(ontology_dir / SHAPES_FILE, ntriples,
+                                         ontology_files(ontology_dir))
+                        if self.engine == "jena" else None)
+
+    def report(self) -> ValidationReport:
+        """The report, once the validation is done."""
+        if self.running is None:
+            return validate_graph(load_graph(self.ntriples), self.ontology_dir, copy=False)
+        running, self.running = self.running, None
+        return _jena_report(running.finish())
+
+    def stop(self) -> None:
+        """Stop a validation whose report is not wanted (the build failed or wrote the file
+        again)."""
+        if self.running is not None:
+            self.running.stop()
+            self.running = None
+
+
+def start_validation(ntriples: Path, *, engine: str = "auto",
+                     ontology_dir: Path = ONTOLOGY_DIR) -> Validation:
+    """:func:`validate_ntriples` of a written file, started now: with Jena the caller goes on
+    while the graph is validated."""
+    return Validation(ntriples, engine, ontology_dir)
+
+
+def _jena_report(output: bytes) -> ValidationReport:
+    from kg import shacl_jena
+
     report = shacl_jena.report_graph(output)
     findings = _findings(report, report, _drafts(report), bracketed=True)
     return _report(findings, _text(findings), "jena")

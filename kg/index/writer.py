@@ -130,12 +130,7 @@ def write_index_rows(meta: dict[str, Any], nodes: Iterable[NodeRow], edges: Iter
         conn.executescript(TABLES)
         conn.execute("BEGIN")
         _insert_meta(conn, meta)
-        conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
-                         ((i, cls, doc, i.split("/", 1)[-1], text)
-                          for i, cls, doc, text in nodes))
-        conn.executemany("INSERT INTO edges VALUES (?, ?, ?, ?)",
-                         ((*key, text) for key, text in edges))
-        conn.executemany("INSERT INTO labels VALUES (?, ?, ?)", sorted(labels))
+        _insert_rows(conn, nodes, edges, labels)
         rows = sorted((text_id(*key), *key) for key in owners)
         _check_text_ids(rows)
         conn.executemany("INSERT INTO texts VALUES (?, ?, ?)", rows)
@@ -181,18 +176,23 @@ def update_index(previous: Path, path: Path, meta: dict[str, Any], removed: Chan
                          (key for key, _text in r_edges))
         conn.executemany("DELETE FROM labels WHERE norm = ? AND id = ? AND kind = ?",
                          sorted(r_labels))
-        conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
-                         ((i, cls, doc, i.split("/", 1)[-1], text)
-                          for i, cls, doc, text in a_nodes))
-        conn.executemany("INSERT INTO edges VALUES (?, ?, ?, ?)",
-                         ((*key, text) for key, text in a_edges))
-        conn.executemany("INSERT INTO labels VALUES (?, ?, ?)", sorted(a_labels))
+        _insert_rows(conn, a_nodes, a_edges, a_labels)
         _update_owners(conn, r_owners, a_owners, owner_counts)
         conn.execute("COMMIT")
         _finish(conn, work, path)
     finally:
         conn.close()
         _unlink(work)
+
+
+def _insert_rows(conn: sqlite3.Connection, nodes: Iterable[NodeRow], edges: Iterable[EdgeRow],
+                 labels: Labels) -> None:
+    """Insert nodes, edges and label rows (what a whole write and an update both add)."""
+    conn.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
+                     ((i, cls, doc, i.split("/", 1)[-1], text) for i, cls, doc, text in nodes))
+    conn.executemany("INSERT INTO edges VALUES (?, ?, ?, ?)",
+                     ((*key, text) for key, text in edges))
+    conn.executemany("INSERT INTO labels VALUES (?, ?, ?)", sorted(labels))
 
 
 def _update_owners(conn: sqlite3.Connection, removed: list[tuple[str, int, str]],

@@ -35,14 +35,13 @@ FRAGMENT_VERSION = "1"
 #: emitting a unit, and what they import): a change to any of them makes every fragment anew.
 #: tests/test_incremental.py checks that making and merging fragments imports no other kg module.
 FRAGMENT_MODULES = (
-    "kg", "kg.cite", "kg.digest", "kg.documents", "kg.errors", "kg.graph", "kg.graphview", "kg.index",
-    "kg.index.writer", "kg.loaders", "kg.loaders.annotations", "kg.loaders.citations",
-    "kg.loaders.corpus", "kg.loaders.parse_cache", "kg.loaders.quantities",
-    "kg.loaders.yaml_source", "kg.model", "kg.ontology", "kg.projection", "kg.queries",
-    "kg.resolve", "kg.search", "kg.units", "kg.units.fragment", "kg.units.making",
-    "kg.units.delta", "kg.units.graph_json", "kg.units.merge", "kg.units.reader", "kg.units.sink",
-    "kg.units.splice",
-    "kg.units.workers",
+    "kg", "kg.cite", "kg.digest", "kg.documents", "kg.durable", "kg.errors", "kg.graph",
+    "kg.graphview", "kg.index", "kg.index.writer", "kg.loaders", "kg.loaders.annotations",
+    "kg.loaders.citations", "kg.loaders.corpus", "kg.loaders.parse_cache",
+    "kg.loaders.quantities", "kg.loaders.yaml_source", "kg.model", "kg.ontology",
+    "kg.projection", "kg.queries", "kg.resolve", "kg.search", "kg.units", "kg.units.delta",
+    "kg.units.fragment", "kg.units.graph_json", "kg.units.making", "kg.units.merge",
+    "kg.units.reader", "kg.units.sink", "kg.units.splice", "kg.units.workers",
 )
 
 

@@ -25,9 +25,10 @@ import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from kg.digest import build_digest
+from kg.durable import fsync_quietly
 from kg.units.delta import Base, OwnerRow, StaleBase, delta_segments
 from kg.units.fragment import Fragment
 from kg.units.graph_json import Layout, graph_json, spliced_json
@@ -81,27 +82,31 @@ class Written:
 
 
 def write_files(fragments: list[Fragment], header: dict[str, Any], work: Path,
-                previous: Previous | None = None) -> Written:
+                previous: Previous | None = None,
+                graph_nt_written: Callable[[Path], None] | None = None) -> Written:
     """Write graph.nt, graph.json and index.sqlite of ``fragments`` into ``work``: from the
     previous build's files when it is given and they are still what it recorded
-    (:mod:`kg.units.delta`), else merged whole."""
+    (:mod:`kg.units.delta`), else merged whole. ``graph_nt_written`` is called with graph.nt
+    as soon as it is whole (again if a rebuild falls back to merging everything)."""
+    done = graph_nt_written or (lambda path: None)
     if previous is not None:
         try:
-            return _write_delta(fragments, header, work, previous)
+            return _write_delta(fragments, header, work, previous, done)
         except StaleBase:  # an old file changed or went: merge everything
             for name in (GRAPH_NT, GRAPH_JSON, INDEX, INDEX + ".work"):
                 (work / name).unlink(missing_ok=True)
-    return _write_full(fragments, header, work)
+    return _write_full(fragments, header, work, done)
 
 
-def _write_full(fragments: list[Fragment], header: dict[str, Any], work: Path) -> Written:
+def _write_full(fragments: list[Fragment], header: dict[str, Any], work: Path,
+                graph_nt_written: Callable[[Path], None]) -> Written:
     rows = [f.rows for f in fragments]  # cached rows read and checked here, before the fork
     nodes = sum(len(r.nodes) for r in rows)
     index = _Background(_in_background(nodes), index_whole, fragments, header, work / INDEX)
-    syncs = _Syncs()
-    try:
+    with _beside(index) as syncs:
         shared: dict[bytes, int] = {}
         nt_entry, triples = _write_ntriples(fragments, work / GRAPH_NT, work, shared)
+        graph_nt_written(work / GRAPH_NT)
         syncs.start(work / GRAPH_NT)
         layout = Layout()
         json_entry, _lines = _write_chunks(
@@ -110,24 +115,18 @@ def _write_full(fragments: list[Fragment], header: dict[str, Any], work: Path) -
             work / GRAPH_JSON)
         syncs.start(work / GRAPH_JSON)
         owners, index_entry = index.result()
-    except BaseException:
-        index.stop()
-        raise
-    finally:
-        syncs.wait()
     return _written(work, triples, {GRAPH_NT: nt_entry, GRAPH_JSON: json_entry,
                                     INDEX: index_entry}, shared, owners, "full", nodes, layout)
 
 
 def _write_delta(fragments: list[Fragment], header: dict[str, Any], work: Path,
-                 previous: Previous) -> Written:
+                 previous: Previous, graph_nt_written: Callable[[Path], None]) -> Written:
     for fragment in (*previous.removed, *previous.added):
         fragment.rows  # noqa: B018 - read and checked here, before the fork
     nodes = previous.base.nodes + sum(len(f.rows.nodes) for f in previous.added) - sum(
         len(f.rows.nodes) for f in previous.removed)
     index = _Background(_in_background(nodes), update_index_file, previous, header, work)
-    syncs = _Syncs()
-    try:
+    with _beside(index) as syncs:
         shared = dict(previous.base.shared)
         layout = Layout()
         with contextlib.ExitStack() as files:  # the hashers stop before the old files close
@@ -137,6 +136,7 @@ def _write_delta(fragments: list[Fragment], header: dict[str, Any], work: Path,
             segments, gained = delta_segments(old_nt.data, previous.removed, previous.added,
                                               shared)
             write_spliced(old_nt, segments, work / GRAPH_NT, nt_hash)
+            graph_nt_written(work / GRAPH_NT)
             syncs.start(work / GRAPH_NT)
             write_spliced(old_json, _graph_json_delta(header, previous, old_json, layout),
                           work / GRAPH_JSON, json_hash)  # while graph.nt is still hashed
@@ -144,11 +144,6 @@ def _write_delta(fragments: list[Fragment], header: dict[str, Any], work: Path,
             nt_entry, json_entry = nt_hash.close(), json_hash.close()
         triples = previous.triples + gained
         owners, index_entry = index.result()
-    except BaseException:
-        index.stop()
-        raise
-    finally:
-        syncs.wait()
     return _written(work, triples, {GRAPH_NT: nt_entry, GRAPH_JSON: json_entry,
                                     INDEX: index_entry}, shared, owners, "delta", nodes, layout)
 
@@ -174,6 +169,20 @@ def _written(work: Path, triples: int, entries: dict[str, dict[str, Any]],
                    triples, entries, shared, owners, merged, nodes, layout)
 
 
+@contextlib.contextmanager
+def _beside(index: "_Background") -> Iterator["_Syncs"]:
+    """The graph files written while ``index`` is made beside them, each flushed to disk by
+    a thread once written; on an error the index's process is stopped."""
+    syncs = _Syncs()
+    try:
+        yield syncs
+    except BaseException:
+        index.stop()
+        raise
+    finally:
+        syncs.wait()
+
+
 class _Syncs:
     """Files flushed to disk by threads while the build goes on (``os.fsync`` lets the
     interpreter run), so that installing the build finds little left to sync."""
@@ -182,27 +191,14 @@ class _Syncs:
         self.threads: list[threading.Thread] = []
 
     def start(self, path: Path) -> None:
-        thread = threading.Thread(target=_fsync, args=(path,), daemon=True)
+        # an error is left to the install, which syncs every file again
+        thread = threading.Thread(target=fsync_quietly, args=(path,), daemon=True)
         thread.start()
         self.threads.append(thread)
 
     def wait(self) -> None:
         for thread in self.threads:
             thread.join()
-
-
-def _fsync(path: Path) -> None:
-    """Flush a written file (an error is left to the install, which syncs every file again)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _entry(path: Path) -> dict[str, Any]:

@@ -309,13 +309,17 @@ def test_removing_and_restoring_a_file_keeps_the_lines_other_files_share(
     assert files(store) == first
 
 
-def test_a_damaged_previous_graph_is_not_trusted(source_copy: Path, tmp_path: Path) -> None:
-    """A rebuild starts from the previous graph.nt only if it still has its recorded digest."""
+@pytest.mark.parametrize("name", ["graph.nt", "graph.json", "index.sqlite"])
+def test_a_damaged_previous_file_is_not_trusted(name: str, source_copy: Path,
+                                                tmp_path: Path) -> None:
+    """A rebuild starts from the previous build's files only if each still has its recorded
+    digest (rewritten in place, a file is no longer trusted by its stamp)."""
     store = tmp_path / "store"
     rebuild(source_copy, store)
-    graph = current_build(store) / "graph.nt"
+    graph = current_build(store) / name
     data = bytearray(graph.read_bytes())
-    data[100:110] = b"X" * 10  # same size: only the digest can tell
+    middle = len(data) // 2
+    data[middle:middle + 10] = b"X" * 10  # same size: only the digest can tell
     graph.write_bytes(bytes(data))
     edit(source_copy / BARRIERS, "Data security risk", "Data-security risk")
     result = rebuild(source_copy, store)

@@ -202,8 +202,8 @@ def _sha256(path: Path) -> str:
 
 
 def _input_digests(source: Path, known: dict[str, str]) -> dict[str, str]:
-    """SHA-256 of every file in the source's documents/ and annotations/ (those the build
-    read, ``known``, as they were read)."""
+    """SHA-256 of every file in the source's documents/ and annotations/ (``known``: those
+    of files as the build read them)."""
     files = sorted(p for sub in ("documents", "annotations") for p in (source / sub).glob("*")
                    if p.is_file())
     names = {p: p.relative_to(source).as_posix() for p in files}

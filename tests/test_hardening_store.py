@@ -273,6 +273,10 @@ def test_a_rebuild_of_the_same_graph_from_another_source_describes_this_build(
     assert after["source"] == str(other) and after["source_path"] == str(other.resolve())
     assert after["inputs"][BARRIERS] == hashlib.sha256((other / BARRIERS).read_bytes()).hexdigest()
     assert after["inputs"][BARRIERS] != before["inputs"][BARRIERS]
+    assert after["inputs"] == {  # every file, digests the build took from its reading too
+        p.relative_to(other).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for sub in ("documents", "annotations") for p in sorted((other / sub).glob("*"))
+        if p.is_file()}
     assert [p.name for p in (store / "builds").iterdir()] == [after["build"]]
 
 

@@ -43,7 +43,8 @@ class Units:
     made: int = 0
     #: How many processes made them.
     workers: int = 1
-    #: SHA-256 of the source files read, by path in the source ("documents/a.txt").
+    #: SHA-256 of the annotation files as they were read, by path in the source
+    #: ("annotations/000-model.yaml").
     digests: dict[str, str] = field(default_factory=dict)
 
 
@@ -102,7 +103,6 @@ class _Reading:
                  ontology_digest: str, cache: FragmentCache) -> None:
         self.documents, self.files, self.cache = documents, files, cache
         self.units = Units(documents)
-        self.units.digests.update((f"documents/{doc.file}", doc.sha256) for doc in documents)
         self.maker = UnitMaker(documents, ontology, cache.staging())
         code = code_digest()
         self.doc_keys = {doc.id: fragment_key(code, ontology_digest, *_document_inputs(doc))

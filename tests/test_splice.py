@@ -100,3 +100,23 @@ def test_a_full_disk_is_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         spliced(tmp_path, [b"<a> <b> <c> .\n", b"<d> <e> <f> .\n"], [],
                 [Unit({b"<b> <b> <b> .\n"})], {})
     assert caught.value.errno == errno.ENOSPC
+
+
+def test_a_full_disk_without_kernel_copies_is_raised(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written from the mapping, the error is the disk's (the mapping is closed regardless)."""
+    real_write = os.write
+
+    def unsupported(*args: object) -> int:
+        raise OSError(errno.ENOSYS, os.strerror(errno.ENOSYS))
+
+    def full(fd: int, data: bytes) -> int:
+        if len(data) > 20:  # the old file's stretches, not the new lines
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+    monkeypatch.setattr(os, "copy_file_range", unsupported)
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError) as caught:
+        spliced(tmp_path, [b"<a> <b> <c> .\n", b"<d> <e> <f> .\n", b"<g> <h> <i> .\n"], [],
+                [Unit({b"<e> .\n"})], {})
+    assert caught.value.errno == errno.ENOSPC

@@ -59,11 +59,15 @@ class OldFile:
         return len(self.data)
 
     def close(self) -> None:
-        """Unmap and close the file (every stretch given out must be released by then)."""
-        if hasattr(self, "view"):
-            self.view.release()
-        if isinstance(self.data, mmap.mmap):
-            self.data.close()
+        """Unmap and close the file. A stretch still referenced (by the traceback of an error
+        raised while it was written) keeps the mapping until it is collected."""
+        try:
+            if hasattr(self, "view"):
+                self.view.release()
+            if isinstance(self.data, mmap.mmap):
+                self.data.close()
+        except BufferError:
+            pass
         os.close(self.fd)
 
     def __enter__(self) -> "OldFile":

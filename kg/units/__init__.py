@@ -17,8 +17,9 @@ The flow of a build (:mod:`kg.build`):
    nodes and edges as JSON, what the checks across units need) and the cache of fragments
    under ``<data dir>/cache/units/``.
 3. :mod:`kg.units.merge` merges the fragments into the store's files: ``graph.nt`` (a k-way
-   merge of sorted lines), ``graph.json`` and ``index.sqlite``; byte for byte what a clean
-   build writes, since a clean build is the same merge with every fragment made anew.
+   merge of sorted lines), ``graph.json`` and ``index.sqlite``; a rebuild splices and updates
+   the previous build's files with the changed units' parts (:mod:`kg.units.delta`,
+   :mod:`kg.units.splice`). Either way the bytes a clean build writes (tests/test_incremental.py).
 """
 
 from __future__ import annotations

@@ -2,13 +2,17 @@
 
 ``graph.nt`` is a merge of the fragments' sorted lines (a triple two units emit, such as a
 passage both quote, is written once): the lines of the fragments just made, which are in memory,
-by one sort, those of cached fragments streamed from their files; a rebuild starts from the
-previous ``graph.nt`` instead (:mod:`kg.units.delta`). ``graph.json`` is the projection as
-compact JSON (:func:`graph_json`, the same text :func:`kg.store.save` writes for a projection),
-its nodes and edges merged in order from the fragments; ``index.sqlite`` is written from the
-same nodes and edges, by a second process for a large graph. The files are written in blocks;
-the lines of the fragments just made are what is held in memory (all of them in a clean build,
-the changed units' in a rebuild).
+by one sort, those of cached fragments streamed from their files. ``graph.json`` is the
+projection as compact JSON (:func:`graph_json`, the same text :func:`kg.store.save` writes for
+a projection), its nodes and edges merged in order from the fragments; ``index.sqlite`` is
+written from the same nodes and edges, by a second process for a large graph. Files are
+written and hashed by a second thread (:mod:`kg.units.sink`).
+
+A rebuild starts every file from the previous build's instead: graph.nt and graph.json are
+spliced (:mod:`kg.units.delta`, :mod:`kg.units.splice`: the changed lines and texts put in
+place, the rest copied by the kernel), and the previous index is updated
+(:func:`kg.index.writer.update_index`). Only the changed units' rows and lines are read; if a
+previous file is not what its build recorded, everything is merged.
 """
 
 from __future__ import annotations

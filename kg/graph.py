@@ -54,8 +54,8 @@ def rdf_triples(corpus: Corpus, ontology: Ontology) -> set[tuple]:
 
 def rdf_lines(corpus: Corpus, ontology: Ontology) -> set[str]:
     """The triples of a corpus as N-Triples lines (each with its newline), written as rdflib's
-    N-Triples serializer writes them, without making rdflib terms where a line can be written directly (IRIs,
-    plain and language-tagged strings, integers): the build's hot path."""
+    N-Triples serializer writes them, without making rdflib terms where a line can be written
+    directly (IRIs, plain and language-tagged strings, integers): the build's hot path."""
     from rdflib.plugins.serializers.nt import _nt_row
 
     lines: set[str] = set()

@@ -290,3 +290,16 @@ def test_kg_build_refuses_an_unknown_engine_before_any_work(tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "unknown SHACL engine 'nope'" in result.stderr
     assert not (tmp_path / "store").exists()
+
+
+def test_a_started_validation_that_is_not_wanted_is_stopped(jena: None, seed_store: Path) -> None:
+    """A build that fails, or writes graph.nt again, stops the Jena process it started."""
+    from kg.validation import start_validation
+
+    validation = start_validation(ntriples_path(seed_store), engine="jena")
+    process = validation.running.process
+    validation.stop()
+    assert process.poll() is not None  # ended, not left running
+    assert validation.running is None
+    validation.stop()  # twice is harmless
+

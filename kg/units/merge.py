@@ -113,7 +113,7 @@ def _write_full(fragments: list[Fragment], header: dict[str, Any], work: Path,
         graph_nt_written(work / GRAPH_NT)
         syncs.start(work / GRAPH_NT)
         layout = Layout()
-        json_entry, _lines = _write_chunks(
+        json_entry = _write_chunks(
             graph_json(header, [n[3] for n in _merged(r.nodes for r in rows)],
                        [t for _k, t in _merged(r.edges for r in rows)], layout),
             work / GRAPH_JSON)
@@ -425,14 +425,12 @@ def _write_sorted(lines: list[bytes], path: Path,
         return sink.close(), len(counts)
 
 
-def _write_chunks(chunks: Iterable[bytes], path: Path) -> tuple[dict[str, Any], int]:
-    """Write chunks of bytes to ``path``; its entry and line count."""
-    count = 0
+def _write_chunks(chunks: Iterable[bytes], path: Path) -> dict[str, Any]:
+    """Write chunks of bytes to ``path``; its entry."""
     with Sink(path) as sink:
         for chunk in chunks:
-            count += chunk.count(b"\n")
             sink.put(chunk)
-        return sink.close(), count
+        return sink.close()
 
 
 def _open_files_limit() -> int:
